@@ -22,4 +22,9 @@ int privs_resolve(const char *user, struct privs_user *, char *err,
 int privs_drop(const struct privs_user *, const cap_value_t *keep,
     int nkeep, char *err, size_t errlen);
 
+struct conf;
+/* The capabilities imdsgated keeps for this configuration (each named
+ * with its reason in imdsgated(8)); returns how many were written. */
+int privs_caps_needed(const struct conf *, cap_value_t *caps, int max);
+
 #endif
