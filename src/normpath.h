@@ -15,11 +15,23 @@ struct normpath {
 };
 
 /* Normalise a request target (origin-form, as on the request line):
- * percent-decode, resolve "." and "..", fold repeated slashes, split off
- * the API version segment. Returns 0, or -1 when the target cannot be
- * normalised safely (NUL, CR/LF, an encoded slash, ".." above the root,
- * a query or fragment, not origin-form, too long): the proxy answers 400.
- * why, when not NULL, gets a short reason. */
+ * percent-decode once, resolve "." and "..", fold repeated slashes, then
+ * split off the API version segment ("latest", "1.0", "YYYY-MM-DD") if
+ * the resolved path starts with one. Decisions (imdsgate.rules(5),
+ * NORMALISATION):
+ *  - an escape may only stand for an unreserved character (ALPHA DIGIT
+ *    - . _ ~); %2F, %00, %25 (so %252e never becomes "."), %3F, %5C,
+ *    CR/LF and non-ASCII escapes are refused, as are raw '?', '#', ';',
+ *    '\', blanks, control bytes and bytes >= 0x80;
+ *  - ".." above the root is refused, never clamped;
+ *  - "/" (and "/latest/") gives path "/"; a path without a version
+ *    ("/meta-data/x") keeps its path and version "": rules judge it like
+ *    the versioned forms and the IMDS answers it 404;
+ *  - case is kept: IMDS paths are case-sensitive.
+ * path never ends in '/' (except "/"); trailing_slash records it. Returns
+ * 0, or -1 when the target cannot be normalised safely (also: not
+ * origin-form, longer than NORMPATH_MAX - 1): the proxy answers 400. why,
+ * when not NULL, gets a short static reason. */
 int normpath_request(const char *target, size_t len, struct normpath *out,
     const char **why);
 

@@ -1,6 +1,6 @@
-/* Per-user and per-group path rules (rules.d/*.rules, INTERFACES.md):
- * loaded and compiled once, matched per request, last match wins,
- * default deny. A ruleset is immutable once loaded and reference
+/* Per-user and per-group path rules (the *.rules files in rules.d,
+ * INTERFACES.md): loaded and compiled once, matched per request, last
+ * match wins, default deny. A ruleset is immutable once loaded and reference
  * counted, so a reload can swap it while requests still hold the old. */
 #ifndef IMDSGATE_RULES_H
 #define IMDSGATE_RULES_H
@@ -42,9 +42,19 @@ void rules_match(const struct ruleset *, const struct rules_caller *,
     const char *method, const char *normpath, struct rules_decision *);
 
 /* `imdsgated --explain`: resolve user (name or uid) and its groups,
- * normalise path, print the deciding rule (file:line [name]) and the
- * decision to stdout. Returns the exit status (0, or 2 on bad input). */
+ * normalise path, print one line to stdout:
+ *   allow: rule "NAME" at FILE:LINE      (or deny: rule ...)
+ *   deny: no rule matches
+ *   deny: path refused with 400 (REASON)
+ * Returns the exit status (0, or 2 on an unknown user or empty method). */
 int rules_explain(const struct ruleset *, const char *user,
     const char *method, const char *path);
+
+/* One call each for imdsgated's main: `-t` (load every rule file in dir,
+ * print the first error as "FILE:LINE: message" on stderr; returns 0 or
+ * 2) and `--explain` (load, then rules_explain; returns 0 or 2). */
+int rules_check_dir(const char *dir);
+int rules_explain_dir(const char *dir, const char *user, const char *method,
+    const char *path);
 
 #endif
