@@ -31,5 +31,9 @@ int peer_lookup(const struct sockaddr_storage *client,
 typedef int (*peer_lookup_fn)(const struct sockaddr_storage *,
     const struct sockaddr_storage *, struct peer_info *);
 void peer_set_lookup(peer_lookup_fn);
+/* on = 0: skip the /proc scan (no pid, comm, exe; groups from the user
+ * database), so the daemon needs neither CAP_SYS_PTRACE nor
+ * CAP_DAC_READ_SEARCH. Default on. */
+void peer_set_process(int on);
 
 #endif

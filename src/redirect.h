@@ -24,7 +24,18 @@ struct redirect_conf {
 	uid_t			exempt_uid;	/* the daemon's own traffic */
 	uint32_t		mark;		/* and/or its socket mark, 0 none */
 	int			ipv6;		/* also fd00:ec2::254 */
+	const char		*iptables;	/* REDIRECT_IPTABLES: the command
+						 * ("iptables-legacy", "iptables-nft"),
+						 * NULL: the one `iptables` runs */
 };
+
+struct conf;
+/* Fill rc from the configuration: its backend, the port of the first
+ * listen address (the redirect goes to 127.0.0.1 and ::1 on that port),
+ * the daemon's uid as the exemption, IPv6 always (leaving fd00:ec2::254
+ * out would be a bypass, not a saving). */
+void redirect_conf_init(struct redirect_conf *, const struct conf *,
+    uid_t exempt_uid);
 
 /* Idempotent: install leaves exactly one copy of our rules; remove
  * deletes only ours. status returns 0 when complete, 1 when missing or

@@ -1,0 +1,5 @@
+# Interception rules with the iptables-legacy backend: install/remove/status, the
+# redirect with original destination and caller identity, the exemption,
+# fail-closed (tests/sys/redirect-common.sh does the work).
+BACKEND=iptables-legacy
+source "$top_srcdir/tests/sys/redirect-common.sh"

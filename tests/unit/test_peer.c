@@ -1,0 +1,169 @@
+/* peer_lookup against real loopback connections made by this process (no
+ * root needed: the kernel says the socket is ours, /proc says we hold it),
+ * for IPv4, IPv6 and a v4-mapped client, and the fake hook. */
+#include "config.h"
+
+#include <grp.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "origdst.h"
+#include "peer.h"
+#include "tap.h"
+
+struct pair { int lfd, cfd, afd; };
+
+/* A bare IP with port 0 (addr_parse wants a real port). */
+static int
+mkaddr(const char *ip, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof *ss);
+	if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		return 0;
+	}
+	s6->sin6_family = AF_INET6;
+	return inet_pton(AF_INET6, ip, &s6->sin6_addr) == 1 ? 0 : -1;
+}
+
+/* Listen on addr:0, connect a client to it, accept. */
+static int
+pair_open(const char *laddr, const char *caddr, struct pair *p)
+{
+	struct sockaddr_storage ls, cs;
+	socklen_t len = sizeof ls;
+	int off = 0;
+
+	if (mkaddr(laddr, &ls) == -1 || mkaddr(caddr, &cs) == -1)
+		return -1;
+	p->lfd = socket(ls.ss_family, SOCK_STREAM, 0);
+	if (ls.ss_family == AF_INET6)
+		setsockopt(p->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+	if (bind(p->lfd, (struct sockaddr *)&ls, addr_len(&ls)) == -1 ||
+	    listen(p->lfd, 4) == -1 ||
+	    getsockname(p->lfd, (struct sockaddr *)&ls, &len) == -1)
+		return -1;
+	if (cs.ss_family == AF_INET)
+		((struct sockaddr_in *)&cs)->sin_port = htons(addr_port(&ls));
+	else
+		((struct sockaddr_in6 *)&cs)->sin6_port = htons(addr_port(&ls));
+	p->cfd = socket(cs.ss_family, SOCK_STREAM, 0);
+	if (connect(p->cfd, (struct sockaddr *)&cs, addr_len(&cs)) == -1)
+		return -1;
+	p->afd = accept(p->lfd, NULL, NULL);
+	return p->afd == -1 ? -1 : 0;
+}
+
+static void
+pair_close(struct pair *p)
+{
+	close(p->afd);
+	close(p->cfd);
+	close(p->lfd);
+}
+
+/* Look up the accepted socket's client as the proxy would. */
+static int
+pair_lookup(struct pair *p, struct peer_info *pi)
+{
+	struct sockaddr_storage cl, dst;
+	socklen_t l1 = sizeof cl, l2 = sizeof dst;
+
+	getpeername(p->afd, (struct sockaddr *)&cl, &l1);
+	getsockname(p->afd, (struct sockaddr *)&dst, &l2);
+	return peer_lookup(&cl, &dst, pi);
+}
+
+/* Not redirected: origdst_get says so and gives the local address (as
+ * IPv4 for a v4-mapped client, like the conntrack answer would be). */
+static void
+check_origdst(struct pair *p, const char *caddr)
+{
+	struct sockaddr_storage od, local;
+	socklen_t len = sizeof local;
+
+	getsockname(p->afd, (struct sockaddr *)&local, &len);
+	is_int(origdst_get(p->afd, &od), 0, "%s: origdst: not redirected", caddr);
+	is_int(addr_port(&od), addr_port(&local), "%s: origdst: local port", caddr);
+	ok(od.ss_family == local.ss_family, "%s: origdst: same family", caddr);
+	is_int(origdst_get(-1, &od), -1, "origdst: bad fd is an error");
+}
+
+static void
+check_self(const char *laddr, const char *caddr)
+{
+	struct peer_info pi;
+	struct pair p;
+	char exe[256];
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	if (pair_open(laddr, caddr, &p) == -1) {
+		ok(0, "%s -> %s: connect", caddr, laddr);
+		return;
+	}
+	is_int(pair_lookup(&p, &pi), 0, "%s -> %s: found", caddr, laddr);
+	is_int(pi.uid, geteuid(), "%s: uid", caddr);
+	is_int(pi.pid, getpid(), "%s: pid", caddr);
+	is_str(pi.comm, "test_peer", "%s: comm", caddr);
+	is_str(pi.exe, exe, "%s: exe", caddr);
+	is_int(pi.gid, getegid(), "%s: gid from /proc", caddr);
+	is_int(pi.ngids, getgroups(0, NULL), "%s: supplementary groups", caddr);
+	check_origdst(&p, caddr);
+	pair_close(&p);
+}
+
+static int
+fake(const struct sockaddr_storage *c, const struct sockaddr_storage *d,
+    struct peer_info *pi)
+{
+	pi->uid = 4242;
+	snprintf(pi->user, sizeof pi->user, "fake");
+	return 0;
+}
+
+int
+main(void)
+{
+	struct sockaddr_storage a, b;
+	struct peer_info pi;
+	struct pair p;
+	char err[64];
+
+	check_self("127.0.0.1", "127.0.0.1");
+	check_self("::1", "::1");
+	check_self("::", "127.0.0.1");	/* v4-mapped client */
+
+	/* A tuple no socket has: the owner is unknown, fail closed. */
+	addr_parse("127.0.0.1:1", -1, &a, err, sizeof err);
+	addr_parse("127.0.0.1:2", -1, &b, err, sizeof err);
+	is_int(peer_lookup(&a, &b, &pi), -1, "unknown tuple: -1");
+	is_int(peer_lookup(&a, &a, &pi), -1, "unknown: uid stays unset");
+
+	/* Without the process scan: uid and user database groups only. */
+	peer_set_process(0);
+	if (pair_open("127.0.0.1", "127.0.0.1", &p) == 0) {
+		is_int(pair_lookup(&p, &pi), 0, "no process scan: found");
+		is_int(pi.pid, 0, "no process scan: no pid");
+		is_str(pi.comm, "", "no process scan: no comm");
+		ok(pi.user[0] != '\0', "no process scan: user %s", pi.user);
+		pair_close(&p);
+	}
+	peer_set_process(1);
+
+	peer_set_lookup(fake);
+	is_int(peer_lookup(&a, &b, &pi), 0, "fake lookup");
+	is_int(pi.uid, 4242, "fake uid");
+	peer_set_lookup(NULL);
+	is_int(peer_lookup(&a, &b, &pi), -1, "kernel lookup restored");
+	return tap_done();
+}
