@@ -33,18 +33,53 @@ struct audit_req {
 void audit_request(const struct audit_req *);
 
 /* When a response body carried credentials: parse role (from path),
- * AccessKeyId and Expiration out of body; log nothing else of it. */
+ * AccessKeyId and Expiration out of body; log nothing else of it. Call
+ * it for every 200 response to a path under iam/security-credentials/ or
+ * identity-credentials/ (after audit_request): a body that is not a JSON
+ * object (the role listing) writes nothing. */
 void audit_credential_fetch(const struct peer_info *, const char *path,
     const char *body, size_t len);
+
+/* One network interface of the instance (network/interfaces/macs/MAC/). */
+struct audit_iface {
+	const char	*mac, *vpc_id;
+	const char	**local_ipv4s, **public_ipv4s, **ipv6s; /* NULL-terminated */
+};
 
 struct audit_instance {
 	const char	*instance_id, *account_id, *region, *vpc_id;
 	const char	**private_ips, **public_ips, **macs;	/* NULL-terminated */
 	int		 require_token;
+	const struct audit_iface *ifaces;	/* per interface; may be NULL */
+	int		 nifaces;
 };
 void audit_instance(const struct audit_instance *);
 
 /* What could not be served or went wrong (redirect vanished, ...). */
 void audit_error(const char *what, const char *detail);
+
+/* Internals, exposed for the unit tests. */
+
+/* What a credential body may put in the log: the AccessKeyId when it looks
+ * like one (16-128 of [A-Z0-9]) and an RFC 3339 Expiration; nothing else of
+ * the body is ever copied. Returns 0 when the body is a JSON object, -1
+ * when it is not (a listing, an error page); problem says what was odd. */
+struct audit_creds {
+	char		 access_key_id[129];	/* "" when absent or invalid */
+	char		 expiration[41];	/* "" when absent or invalid */
+	const char	*problem;		/* NULL when both were found */
+};
+int audit_creds_parse(const char *body, size_t len, struct audit_creds *);
+/* The role named by a credential path (its last segment, query dropped);
+ * *identity is set for identity-credentials/. Returns 0 or -1. */
+int audit_creds_role(const char *path, char *role, size_t rolelen,
+    int *identity);
+
+/* The destination: write one rendered record (no newline) as one line. */
+void audit_dest_write(const char *json, size_t len);
+/* Where "syslog" sends its datagrams (default /dev/log). */
+void audit_dest_set_syslog_path(const char *);
+/* Records dropped since audit_open. */
+unsigned long audit_dest_dropped(void);
 
 #endif
