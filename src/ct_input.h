@@ -1,0 +1,33 @@
+/* Reading CloudTrail inputs whole: a file or stdin, gunzipped when it is
+ * gzip (every member, with a bounded output size), and directories
+ * listed in CloudTrail time order. */
+#ifndef IMDSGATE_CT_INPUT_H
+#define IMDSGATE_CT_INPUT_H
+#include <stddef.h>
+
+/* Largest decompressed object accepted: a bomb beyond it is rejected. */
+#define CT_INPUT_MAXOUT ((size_t)1 << 30)
+
+struct ct_blob {
+	char *data; /* CT_PADDING zero bytes follow len */
+	size_t len;
+	size_t mapped; /* always 0: inputs are read, never mapped */
+};
+
+/* Read path ("-" = stdin) whole and gunzip it when needed. Returns 0, or
+ * -1 with a message in err. */
+int ct_input_read(const char *path, struct ct_blob *, char *err, size_t);
+/* Content sniffing of a whole input in b (CT_PADDING spare bytes after
+ * len): gzip is replaced by its content; anything else is left as is for
+ * the parser to recognise. 0, or -1 (b freed) with a message in err. */
+int ct_input_sniff(struct ct_blob *, char *err, size_t errlen);
+/* Gunzip src (every member) into out; the ISIZE trailer is only a hint. */
+int ct_input_gunzip(const char *src, size_t len, struct ct_blob *out, char *err,
+                    size_t errlen);
+void ct_input_free(struct ct_blob *);
+
+/* Every regular file under dir, sorted by the time in CloudTrail object
+ * names (…_20240802T0820Z_…) and then by name. Returns the count. */
+size_t ct_input_walk(const char *dir, char ***paths);
+void ct_input_freelist(char **, size_t);
+#endif

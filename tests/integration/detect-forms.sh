@@ -1,0 +1,59 @@
+# Every delivery form of the same events gives identical findings: S3
+# objects (gzip and plain), JSON lines, EventBridge, CloudWatch Logs,
+# lookup-events, stdin and a directory of CloudTrail objects. Malformed
+# records are reported with their position and skipped, the rest kept.
+source "$top_srcdir/tests/lib/tap.sh"
+
+D=$top_srcdir/tests/detect
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+norm() { jq -c 'del(.remediation.revoke_sessions_policy)'; }
+
+check_forms() {	# check_forms NAME INPUT DETECT-ARGS...
+	local name=$1 in=$2 ref got f; shift 2
+	rm -rf "$T/forms"; mkdir -p "$T/forms"
+	python3 "$D/forms.py" "$in" "$T/forms"
+	ref=$(imdsgate-detect "$@" "$in" 2>/dev/null | norm)
+	[ -n "$ref" ] || { tap_ok 1 "$name: reference has findings"; return; }
+	for f in lines.jsonl s3.json.gz s3.json eventbridge.jsonl cwl.json.gz \
+	    lookup.json dir; do
+		got=$(imdsgate-detect "$@" "$T/forms/$f" 2>/dev/null | norm)
+		is "$got" "$ref" "$name: $f gives the same findings"
+	done
+	got=$(imdsgate-detect "$@" - < "$T/forms/lines.jsonl" 2>/dev/null | norm)
+	is "$got" "$ref" "$name: stdin gives the same findings"
+	got=$(imdsgate-detect "$@" "$T/forms/lines.jsonl" "$T/forms/s3.json.gz" \
+	    "$T/forms/lookup.json" 2>/dev/null | norm)
+	is "$got" "$ref" "$name: the same events thrice are counted once"
+}
+
+check_forms outside "$D/scenarios/outside.jsonl" --ip-ranges "$D/ip-ranges-small.json"
+check_forms otrf "$D/real/ec2_proxy_s3_exfiltration_2020-09-14011940.json" \
+    --proxy-log "$D/real/otrf.proxy.log"
+check_forms stratus "$D/real/aws.credential-access.ec2-steal-instance-credentials.json" \
+    --proxy-log "$D/real/stratus.proxy.log"
+
+# Malformed input: a broken line, a record without time, a bad address,
+# an unreadable gzip; everything else still read.
+S=$D/scenarios/outside.jsonl
+{
+	sed -n 1,2p "$S"
+	echo '{"eventID": "broken", "eventTime": '
+	sed -n 3p "$S" | jq -c '.eventID = "badip" | .sourceIPAddress = "999.1.2.x"'
+	sed -n 4p "$S"
+	sed -n 3p "$S" | jq -c 'del(.eventTime) | .eventID = "notime"'
+} > "$T/bad.jsonl"
+out=$(imdsgate-detect "$T/bad.jsonl" 2>"$T/err")
+is "$(printf '%s' "$out" | jq -r '"\(.type) \(.count)"')" \
+    "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS 2" \
+    "events around malformed records are all used"
+like "$(cat "$T/err")" "bad.jsonl: record 2 \(byte [0-9]+\): malformed JSON line" \
+    "broken line reported with record index and byte offset"
+like "$(cat "$T/err")" "bad.jsonl: record 5: no usable eventTime" \
+    "record without time reported"
+like "$(cat "$T/err")" "bad.jsonl: record 3: unparseable sourceIPAddress \"999.1.2.x\"" \
+    "bad address reported"
+printf '\037\213\010\000garbage-garbage-garbage' > "$T/bad.json.gz"
+imdsgate-detect "$T/bad.json.gz" "$S" >/dev/null 2>"$T/err"
+is "$?" 3 "a corrupt gzip file does not stop the others"
+like "$(cat "$T/err")" "bad.json.gz: corrupt gzip" "corrupt gzip reported by name"
+tap_done

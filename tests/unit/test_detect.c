@@ -1,0 +1,215 @@
+/* Unit tests for the detector's building blocks: IP ranges, the session
+ * table (and its memory per session), the eventID set, gzip limits and
+ * the CloudTrail parser's forms. */
+#include "config.h"
+#include <malloc.h>
+#include <libdeflate.h>
+#include <stdint.h>
+
+#include "ct_input.h"
+#include "ct_json.h"
+#include "detect_dedup.h"
+#include "iprange.h"
+#include "session.h"
+#include "tap.h"
+#include "xmalloc.h"
+
+static void
+test_iprange(void)
+{
+	struct iprange_set s = {NULL, 0, 0};
+	struct ip16 ip;
+
+	ok(iprange_add(&s, "10.1.0.0/16", 11) == 0, "add v4 cidr");
+	ok(iprange_add(&s, "2600:1f00::/24", 14) == 0, "add v6 cidr");
+	ok(iprange_add(&s, "10.1.2.0/24", 11) == 0, "add nested cidr");
+	ok(iprange_add(&s, "1.2.3.4", 7) == 0, "add bare ip");
+	ok(iprange_add(&s, "1.2.3.4/33", 10) != 0, "reject /33");
+	ok(iprange_add(&s, "nonsense", 8) != 0, "reject garbage");
+	iprange_finish(&s);
+	is_int(s.n, 3, "nested ranges merged");
+	ip16_parse("10.1.200.3", 10, &ip);
+	ok(iprange_contains(&s, &ip), "inside v4 range");
+	ip16_parse("10.2.0.0", 8, &ip);
+	ok(!iprange_contains(&s, &ip), "outside v4 range");
+	ip16_parse("1.2.3.4", 7, &ip);
+	ok(iprange_contains(&s, &ip), "single address");
+	ip16_parse("2600:1fff::1", 12, &ip);
+	ok(iprange_contains(&s, &ip), "inside v6 range");
+	ip16_parse("2601::1", 7, &ip);
+	ok(!iprange_contains(&s, &ip), "outside v6 range");
+	ok(ip16_parse("300.1.1.1", 9, &ip) != 0, "bad v4 refused");
+	ip16_parse("172.31.4.5", 10, &ip);
+	ok(ip16_is_private(&ip), "172.31 private");
+	ip16_parse("fd00:ec2::254", 13, &ip);
+	ok(ip16_is_private(&ip), "ULA private");
+	iprange_free(&s);
+}
+
+/* Memory per tracked session, measured with mallinfo2. */
+static void
+test_session_memory(void)
+{
+	struct session_table t;
+	struct ip16 ip;
+	struct mallinfo2 a, b;
+	char id[24];
+	int i, n = 100000;
+	struct session *s;
+
+	memset(&t, 0, sizeof t);
+	a = mallinfo2();
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof id, "i-%017x", i);
+		s = session_get(&t, id, strlen(id), 1);
+		ip16_parse("10.0.0.1", 8, &ip);
+		session_add(s, &ip, SIP_LEARNED);
+		ip16_parse("54.1.2.3", 8, &ip);
+		session_add(s, &ip, SIP_LEARNED);
+	}
+	b = mallinfo2();
+	if (b.uordblks == a.uordblks) /* a sanitizer's allocator */
+		ok(1, "bytes per session not measurable with this allocator");
+	else {
+		printf("# %zu bytes per session (%d sessions)\n",
+		       (b.uordblks - a.uordblks) / n, n);
+		ok((b.uordblks - a.uordblks) / n < 300,
+		   "under 300 bytes per session");
+	}
+	s = session_get(&t, "I-0000000000000002A", 19, 0);
+	ok(s != NULL && s->nips == 2, "lookup is case-insensitive");
+	session_table_free(&t);
+}
+
+static void
+test_dedup(void)
+{
+	struct dedup d;
+	char id[32];
+	int i, dup = 0;
+
+	dedup_init(&d);
+	ok(!dedup_seen(&d, "a", 1), "first sighting");
+	ok(dedup_seen(&d, "a", 1), "second sighting");
+	for (i = 0; i < 600000; i++) {
+		snprintf(id, sizeof id, "ev-%d", i);
+		dup += dedup_seen(&d, id, strlen(id));
+	}
+	is_int(dup, 0, "no false duplicates across a generation switch");
+	ok(dedup_seen(&d, "ev-599999", 9), "recent id remembered");
+	dedup_free(&d);
+}
+
+static size_t
+gz(struct libdeflate_compressor *c, const char *in, size_t n, char *out,
+   size_t cap)
+{
+	return libdeflate_gzip_compress(c, in, n, out, cap);
+}
+
+static void
+test_gzip(void)
+{
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(6);
+	char out[4096], *big;
+	struct ct_blob b;
+	char err[128];
+	size_t n1, n2;
+
+	n1 = gz(c, "hello ", 6, out, sizeof out);
+	n2 = gz(c, "world", 5, out + n1, sizeof out - n1);
+	ok(ct_input_gunzip(out, n1 + n2, &b, err, sizeof err) == 0,
+	   "multi-member gzip");
+	ok(b.len == 11 && memcmp(b.data, "hello world", 11) == 0,
+	   "both members decoded");
+	ct_input_free(&b);
+	big = xcalloc(1, 1 << 20);
+	n1 = gz(c, big, 1 << 20, out, sizeof out);
+	out[n1 - 1] = 0x7f; /* ISIZE claims ~2 GiB */
+	ok(ct_input_gunzip(out, n1, &b, err, sizeof err) != 0,
+	   "a lying ISIZE (2 GiB) is refused, not allocated");
+	n1 = gz(c, big, 1 << 20, out, sizeof out);
+	ok(ct_input_gunzip(out, n1, &b, err, sizeof err) == 0 &&
+	       b.len == (1 << 20),
+	   "1 MiB of zeros from %zu bytes", n1);
+	ct_input_free(&b);
+	ok(ct_input_gunzip("\x1f\x8b\x08\0\0\0\0\0\0\0garbage!!", 18, &b, err,
+	                   sizeof err) != 0,
+	   "corrupt gzip refused");
+	free(big);
+	libdeflate_free_compressor(c);
+}
+
+static int nev;
+static char last_id[64];
+
+static void
+cb(const struct ct_event *ev, void *arg)
+{
+	(void)arg;
+	nev++;
+	snprintf(last_id, sizeof last_id, "%.*s", (int)ev->f[CT_EVENTID].n,
+	         ev->f[CT_EVENTID].p);
+}
+
+static void
+errcb(const char *what, uint64_t i, uint64_t off, void *arg)
+{
+	(void)what;
+	(void)i;
+	(void)off;
+	(*(int *)arg)++;
+}
+
+static int
+parse(const char *s)
+{
+	size_t n = strlen(s);
+	char *b = xcalloc(1, n + CT_PADDING);
+	struct ct_counts c = {0, 0, 0};
+	int errs = 0;
+
+	memcpy(b, s, n);
+	nev = 0;
+	last_id[0] = '\0';
+	ct_parse(b, n, cb, errcb, &errs, &c);
+	free(b);
+	return nev * 100 + errs;
+}
+
+static void
+test_forms(void)
+{
+	is_int(parse("{\"Records\":[{\"eventID\":\"a\"},{\"eventID\":\"b\"}]}"),
+	       200, "S3 object");
+	is_int(parse("{\"eventID\":\"a\"}\n{bad\n{\"eventID\":\"c\"}\n"), 201,
+	       "JSON lines with a bad line");
+	is_str(last_id, "c", "line after the bad one kept");
+	is_int(parse("{\"detail-type\":\"AWS API Call via CloudTrail\","
+	             "\"detail\":{\"eventID\":\"e\"}}"),
+	       100, "EventBridge");
+	is_int(parse("{\"logEvents\":[{\"id\":\"1\",\"message\":"
+	             "\"{\\\"eventID\\\":\\\"m\\\"}\"}]}"),
+	       100, "CloudWatch Logs");
+	is_str(last_id, "m", "event from the message string");
+	is_int(parse("{\"Events\":[{\"EventId\":\"x\",\"CloudTrailEvent\":"
+	             "\"{\\\"eventID\\\":\\\"l\\\"}\"}]}"),
+	       100, "lookup-events");
+	is_int(parse("{\"digestPublicKeyFingerprint\":\"ab\",\"logFiles\":[]}"),
+	       0, "digest skipped");
+	is_int(parse("[\n{\"eventID\":\"a\"},\n{\"eventID\":\"b\"}\n]"), 200,
+	       "bare array");
+	is_int(parse("{\"Records\":[{\"eventID\":\"a\"}, 5]}"), 101,
+	       "non-object record reported");
+}
+
+int
+main(void)
+{
+	test_iprange();
+	test_session_memory();
+	test_dedup();
+	test_gzip();
+	test_forms();
+	tap_done();
+}
