@@ -34,6 +34,7 @@ static const struct conf_key conf_keys[] = {
 	{ "proxy", "client_timeout", CT_MS, O(client_timeout_ms), 100, 3600000 },
 	{ "proxy", "max_connections", CT_INT, O(max_connections), 1, 1000000 },
 	{ "proxy", "max_connections_per_uid", CT_INT, O(max_connections_per_uid), 1, 1000000 },
+	{ "proxy", "process_info", CT_BOOL, O(peer_process), 0, 1 },
 	{ "rules", "dir", CT_STR, O(rules_dir), 1, PATH_MAX },
 	{ "log", "audit", CT_STR, O(audit), 1, PATH_MAX },
 	{ "redirect", "manage", CT_BOOL, O(redirect_manage), 0, 1 },
@@ -60,6 +61,7 @@ conf_defaults(struct conf *c)
 	c->max_connections_per_uid = 256;
 	snprintf(c->rules_dir, sizeof c->rules_dir, "%s/imdsgate/rules.d", SYSCONFDIR);
 	snprintf(c->audit, sizeof c->audit, "%s/log/imdsgate/audit.log", LOCALSTATEDIR);
+	c->peer_process = 1;
 	c->redirect_manage = 1;
 	c->redirect_backend = REDIRECT_AUTO;
 	c->redirect_check_ms = 5000;

@@ -31,6 +31,7 @@ struct conf {
 	int			 client_timeout_ms;	/* idle / request read */
 	int			 max_connections;
 	int			 max_connections_per_uid;
+	int			 peer_process;	/* pid/comm/exe/groups from /proc */
 	/* [rules] */
 	char			 rules_dir[PATH_MAX];
 	/* [log] */

@@ -31,6 +31,7 @@ log_setverbose(int verbose)
 }
 
 /* One line per message; errno text appended when asked for. */
+__attribute__((format(printf, 3, 0)))
 static void
 log_vemit(int prio, int with_errno, const char *fmt, va_list ap)
 {

@@ -13,9 +13,10 @@ timefmt_rfc3339ms(const struct timespec *ts, char *out)
 	time_t t = ts->tv_sec;
 
 	gmtime_r(&t, &tm);
-	snprintf(out, TIMEFMT_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (long)(ts->tv_nsec / 1000000));
+	/* strftime for the date: its length is bounded, unlike %d of ints */
+	strftime(out, TIMEFMT_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + 19, TIMEFMT_LEN - 19, ".%03dZ",
+	    (int)((ts->tv_nsec / 1000000) % 1000));
 	return out;
 }
 

@@ -39,7 +39,7 @@ xreallocarray(void *old, size_t n, size_t size)
 
 	if (size != 0 && n > SIZE_MAX / size)
 		fatalx("allocation overflow %zu*%zu", n, size);
-	p = realloc(old, n * size ? n * size : 1);
+	p = realloc(old, n * size != 0 ? n * size : 1);
 	if (p == NULL)
 		fatalx("out of memory allocating %zu*%zu bytes", n, size);
 	return p;

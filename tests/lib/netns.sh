@@ -31,6 +31,23 @@ _ns_made=0
 
 bg_track() { _ns_pids="$_ns_pids $*"; }
 
+# ns_keep_logs: keep this test's logs for tests/integration/zz-secret-scan.sh
+# (audit area): every *.log, rotated *.log.N and *.err under $TMPD, and the
+# simulator's secrets file(s), into $top_builddir/tests/artifacts/TEST/.
+# So never save a credential body in a file named like a log.
+ns_keep_logs() {
+	local dst=$top_builddir/tests/artifacts/$(basename "$0" .sh) f rel
+	[ -f "$top_builddir/Makefile" ] || return 0	# not a build tree
+	rm -rf "$dst"
+	mkdir -p "$dst" || return 0
+	(cd "$TMPD" 2>/dev/null && find . -maxdepth 3 -type f \( -name '*.log' \
+		-o -name '*.log.[0-9]*' -o -name '*.err' -o -name 'sim-secrets*' \)) |
+	while IFS= read -r f; do
+		rel=${f#./}
+		cp -p "$TMPD/$rel" "$dst/$(printf '%s' "$rel" | tr / _)" 2>/dev/null
+	done
+}
+
 ns_cleanup() {
 	local p
 	for p in $_ns_pids; do kill "$p" 2>/dev/null; done
@@ -45,6 +62,7 @@ ns_cleanup() {
 		ip netns del "$NS_INST" 2>/dev/null
 		ip netns del "$NS_IMDS" 2>/dev/null
 	fi
+	ns_keep_logs
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMPD"
 }
 trap ns_cleanup EXIT
@@ -91,7 +109,15 @@ ns_setup() {
 # sim_start ARGS...: the simulator on both IMDS endpoints.
 sim_start() {
 	SIM_LOG=$TMPD/sim.log
-	in_imds "$SIM" -f -l 169.254.169.254:80 -l '[fd00:ec2::254]:80' "$@" \
+	# The keys it hands out, for the final secret scan (unless the test
+	# names its own --secrets-file, which is then kept if it is in $TMPD
+	# and named sim-secrets*).
+	SIM_SECRETS=$TMPD/sim-secrets.env
+	case " $* " in *" --secrets-file"*) set -- "$@" ;;
+		*) set -- --secrets-file "$SIM_SECRETS" "$@" ;; esac
+	# ip netns exec directly (not the in_imds function): $! is then the
+	# simulator itself, not a subshell around it
+	ip netns exec "$NS_IMDS" "$SIM" -f -l 169.254.169.254:80 -l '[fd00:ec2::254]:80' "$@" \
 		>"$SIM_LOG.out" 2>"$SIM_LOG" &
 	SIM_PID=$!
 	bg_track "$SIM_PID"
@@ -105,6 +131,9 @@ sim_start() {
 # supplementary member), and the daemon's own user imdsgate; system accounts without a home or a shell. Their
 # uids are in $ALICE_UID, $BOB_UID; the group's gid in $READERS_GID.
 test_users() {
+	# tests run in parallel: one at a time may edit /etc/passwd
+	(
+	flock 9
 	getent group igt-readers >/dev/null || groupadd -r igt-readers
 	getent passwd igt-alice >/dev/null ||
 		useradd -r -M -U -s /usr/sbin/nologin igt-alice
@@ -112,6 +141,7 @@ test_users() {
 		useradd -r -M -U -s /usr/sbin/nologin -G igt-readers igt-bob
 	getent passwd imdsgate >/dev/null ||
 		useradd -r -M -U -d /nonexistent -s /usr/sbin/nologin imdsgate
+	) 9>/run/imdsgate-test-users.lock
 	ALICE_UID=$(id -u igt-alice)
 	BOB_UID=$(id -u igt-bob)
 	READERS_GID=$(getent group igt-readers | cut -d: -f3)

@@ -1,0 +1,229 @@
+# Proxy benchmarks of bench/run-all (sourced in a subshell, after
+# common.sh): wrk in the test harness's "instance" namespace against
+#   a  imdsgate-sim directly (169.254.169.254:80, across the veth)
+#   b  imdsgated on 127.0.0.1:8169, tokens required, the shipped rules
+#      plus one for the client's user, audit log on
+#   c  nginx on 127.0.0.1:8180, a plain reverse proxy (bench/nginx.conf)
+# each with keep-alive and with a new connection per request, at load
+# (PX_CONNS connections) and one request at a time (latency). With
+# BENCH_PIN=1 servers run on CPU $SRV_CPU and wrk on $CLI_CPU (clean on an
+# idle machine; on a shared one pinning starves whichever side shares its
+# CPU, so the default leaves placement to the scheduler). Then the footprint: RSS idle and
+# with 1,000 connections held, CPU time per 100,000 requests.
+
+PX_CONNS=${PX_CONNS:-16}
+PX_DUR=${PX_DUR:-3}
+PX_HOLD=${PX_HOLD:-1000}
+PX_PATH=${PX_PATH:-/latest/meta-data/iam/security-credentials/app-role}
+SRV_CPU=${SRV_CPU:-0}
+CLI_CPU=${CLI_CPU:-1}
+TH=X-aws-ec2-metadata-token
+if [ "${BENCH_PIN:-0}" = 0 ]; then	# let the scheduler place everything
+	SRV_CPU=0-$(($(nproc) - 1))
+	CLI_CPU=$SRV_CPU
+fi
+
+px_die() { note "proxy benchmarks stopped: $*"; exit 1; }
+
+px_sim_start() {
+	# ip itself (not in_imds, a function: $! would be a subshell) so that
+	# SIM_PID is the simulator's pid once ip and taskset have exec'd
+	ip netns exec "$NS_IMDS" taskset -c "$SRV_CPU" "$SIM" -f -q --tokens required \
+		--role app-role -l 169.254.169.254:80 \
+		>"$TMPD/sim.out" 2>"$TMPD/sim.err" &
+	SIM_PID=$!
+	bg_track "$SIM_PID"
+	wait_line 10 "$TMPD/sim.err" ready || px_die "imdsgate-sim not ready"
+}
+
+px_proxy_conf() {
+	mkdir -p "$TMPD/rules.d" "$TMPD/audit"
+	cp "$top_srcdir"/rules/*.rules "$TMPD/rules.d/"
+	cat >"$TMPD/rules.d/90-bench.rules" <<'RULES'
+[bench: alice reads credentials]
+action = allow
+user = igt-alice
+method = GET, HEAD
+path = /meta-data/iam/security-credentials/*/**
+RULES
+	chown imdsgate: "$TMPD/audit"
+	cat >"$TMPD/imdsgate.conf" <<CONF
+[proxy]
+listen = 127.0.0.1:8169
+upstream = 169.254.169.254:80
+mode = enforce
+require_token = yes
+bind_token_to_uid = yes
+user = imdsgate
+client_timeout = 120
+max_connections = 8192
+max_connections_per_uid = 4096
+[rules]
+dir = $TMPD/rules.d
+[log]
+audit = $TMPD/audit/audit.jsonl
+[redirect]
+manage = no
+CONF
+	chmod -R a+rX "$TMPD"
+}
+
+px_proxy_start() {
+	px_proxy_conf
+	ip netns exec "$NS_INST" taskset -c "$SRV_CPU" "$PROXY" -f \
+		-c "$TMPD/imdsgate.conf" 2>"$TMPD/proxy.err" &
+	PROXY_PID=$!
+	bg_track "$PROXY_PID"
+	wait_line 10 "$TMPD/proxy.err" ready || px_die "imdsgated not ready"
+}
+
+px_nginx_start() {
+	local p=$TMPD/nginx
+	mkdir -p "$p/logs" "$p/tmp"
+	chmod -R a+rwX "$p"
+	ip netns exec "$NS_INST" taskset -c "$SRV_CPU" nginx -p "$p/" \
+		-c "$top_srcdir/bench/nginx.conf" 2>"$p/logs/start.err" &
+	NGINX_PID=$!
+	bg_track "$NGINX_PID"
+	wait_for 10 pgrep -P "$NGINX_PID" nginx || px_die "nginx not ready"
+	NGINX_WORKER=$(pgrep -P "$NGINX_PID" nginx | head -1)
+}
+
+# px_token URL: a token for igt-alice, fetched through URL's path
+px_token() {
+	as_user "$ALICE_UID" curl -sf -m 5 -X PUT "$1/latest/api/token" \
+		-H 'X-aws-ec2-metadata-token-ttl-seconds: 21600'
+}
+
+# px_url TARGET, px_pid TARGET: where a target listens, who serves it
+px_url() {
+	case $1 in a) echo "http://169.254.169.254" ;;
+	b) echo "http://127.0.0.1:8169" ;; c) echo "http://127.0.0.1:8180" ;; esac
+}
+px_pid() {
+	case $1 in a) echo "$SIM_PID" ;; b) echo "$PROXY_PID" ;;
+	c) echo "$NGINX_WORKER" ;; esac
+}
+
+px_tokens() {
+	local t code
+	for t in a b c; do
+		eval "TOK_$t=\$(px_token \"\$(px_url $t)\")"
+		eval "[ -n \"\$TOK_$t\" ]" || px_die "no token through $t"
+		code=$(as_user "$ALICE_UID" curl -s -o /dev/null -w '%{http_code}' \
+			-H "$TH: $(eval echo "\$TOK_$t")" "$(px_url $t)$PX_PATH")
+		[ "$code" = 200 ] || px_die "GET $PX_PATH through $t: $code"
+	done
+}
+
+# px_wrk TARGET ka|close CONNS KIND: one wrk run, recorded as
+# px.TARGET.MODE.KIND.{rps,p50,p99} and the server's CPU per 100k
+px_wrk() {
+	local t=$1 mode=$2 conns=$3 kind=$4 pid line tok k v t0 t1
+	local label=$t.$mode.$kind
+	pid=$(px_pid "$t")
+	tok=$(eval echo "\$TOK_$t")
+	t0=$(cpu_ticks "$pid")
+	line=$(as_user "$ALICE_UID" env IMDS_TOKEN="$tok" BENCH_PATH="$PX_PATH" \
+		BENCH_CLOSE=$([ "$mode" = close ] && echo 1 || echo 0) \
+		BENCH_LABEL="$label" taskset -c "$CLI_CPU" wrk -t1 -c"$conns" \
+		-d"${PX_DUR}s" -s "$TMPD/wrk-token.lua" "$(px_url "$t")" |
+		grep '^RESULT')
+	t1=$(cpu_ticks "$pid")
+	[ -n "$line" ] || { note "wrk $label: no result"; return; }
+	for kv in ${line#RESULT * }; do
+		k=${kv%%=*} v=${kv#*=}
+		case $k in rps|p50_us|p99_us|requests) rec "px.$label.$k" "$v" ;;
+		errors|non2xx) [ "$v" = 0 ] || note "wrk $label: $k=$v" ;; esac
+	done
+	v=$(echo "$line" | sed -n 's/.* requests=\([0-9]*\) .*/\1/p')
+	[ "${v:-0}" -gt 0 ] && rec "px.$label.cpu_ms_100k" \
+		"$(awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="$v" \
+		'BEGIN { printf "%.1f", d / hz * 1000 / n * 100000 }')"
+}
+
+# One round of one mode: every target at load and one by one, targets
+# interleaved so that drift on the shared machine hits them alike.
+px_round() {
+	local mode=$1 kind t conns
+	for kind in load lat; do
+		conns=$PX_CONNS
+		[ "$kind" = lat ] && conns=1
+		for t in a b c; do
+			px_wrk "$t" "$mode" "$conns" "$kind"
+		done
+	done
+}
+
+# px_hold TARGET KEY: RSS of TARGET's server with PX_HOLD connections
+px_hold() {
+	local t=$1 key=$2 pid url host port out
+	pid=$(px_pid "$t")
+	url=$(px_url "$t")
+	host=${url#http://}; port=${host##*:}; host=${host%:*}
+	out=$TMPD/hold-$t.txt
+	as_user "$ALICE_UID" env IMDS_TOKEN="$(eval echo "\$TOK_$t")" \
+		python3 "$TMPD/connhold.py" "$host" "$port" "$PX_HOLD" \
+		/latest/meta-data/instance-id >"$out" 2>&1 &
+	local hp=$! cp
+	bg_track "$hp"
+	if wait_line 60 "$out" '^holding' ; then
+		rec "$key" "$(rss_kb "$pid")"
+	else
+		note "connhold to $t: $(tail -1 "$out")"
+	fi
+	cp=$(sed -n 's/^holding [0-9]* pid \([0-9]*\)$/\1/p' "$out")
+	[ -n "$cp" ] && kill "$cp" 2>/dev/null
+	wait "$hp" 2>/dev/null
+}
+
+# px_profile TARGET MODE: where the serving process spends a load run
+px_profile() {
+	local pid f=$OUT/perf-proxy-$1-$2
+	command -v perf >/dev/null || return 0
+	pid=$(px_pid "$1")
+	perf record -q -g -o "$f.data" -p "$pid" -- sleep "$PX_DUR" >/dev/null 2>&1 &
+	local pp=$!
+	px_wrk "$1" "$2" "$PX_CONNS" profile
+	wait "$pp"
+	perf report -i "$f.data" --stdio --no-children --sort dso,sym 2>/dev/null |
+		grep -E '^ +[0-9.]+%' | head -25 >"$f.txt"
+	perf report -i "$f.data" --stdio --children --sort sym 2>/dev/null |
+		grep -E '^ +[0-9.]+%' | head -40 >"$f-children.txt"
+	rm -f "$f.data"
+}
+
+px_main() {
+	source "$top_srcdir/tests/lib/tap.sh"
+	source "$top_srcdir/tests/lib/netns.sh"
+	need_cmd wrk nginx curl taskset python3
+	ulimit -n "$(ulimit -Hn)"
+	cp "$top_srcdir/bench/wrk-token.lua" "$top_srcdir/bench/connhold.py" "$TMPD/"
+	ns_setup
+	test_users
+	px_sim_start
+	px_proxy_start
+	px_nginx_start
+	px_tokens
+	rec px.rss.b.start "$(rss_kb "$PROXY_PID")"
+	rec px.rss.c.start "$(rss_kb "$NGINX_WORKER")"
+	# keep-alive rounds first: the close rounds leave thousands of
+	# TIME_WAIT sockets in the namespace for a minute, which make every
+	# later connect() (imdsgated's and nginx's to the IMDS) slower
+	for mode in ka close; do
+		for r in $(seq "$RUNS"); do
+			say "proxy: $mode round $r/$RUNS"
+			px_round "$mode"
+		done
+		px_profile b "$mode"
+	done
+	rec px.rss.b.after "$(rss_kb "$PROXY_PID")"
+	rec px.rss.c.after "$(rss_kb "$NGINX_WORKER")"
+	say "holding $PX_HOLD connections"
+	px_hold b px.rss.b.hold
+	px_hold c px.rss.c.hold
+	rec px.rss.b.hwm "$(rss_kb "$PROXY_PID" VmHWM)"
+	rec px.audit_bytes "$(stat -c %s "$TMPD/audit/audit.jsonl" 2>/dev/null || echo 0)"
+	grep -E -i 'warn|error' "$TMPD/proxy.err" | sort | uniq -c | sort -rn |
+		head -5 | while read -r l; do note "imdsgated stderr: $l"; done
+}

@@ -1,0 +1,203 @@
+# The Markdown report of bench/run-all (sourced in a subshell, after
+# common.sh), from the medians of $RAW; printed on stdout.
+
+# pass VALUE OP LIMIT: "met" or "MISSED" (or "-" without a value)
+pass() {
+	case "$1" in -|'') echo "-"; return ;; esac
+	awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {
+		ok = (op == ">=") ? v >= l : v < l
+		print ok ? "met" : "**MISSED**" }'
+}
+
+rp_machine() {
+	echo "## Machine"
+	echo
+	echo "- $(nproc) CPUs: $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+	echo "- memory: $(free -g | awk '/^Mem:/ { print $2 " GiB" }'); kernel $(uname -r)"
+	echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "- shared machine: other builds and test suites ran at the same time,"
+	echo "  so absolute figures are noisy; ratios are between runs interleaved"
+	echo "  in the same minutes. Medians of $RUNS runs unless said otherwise."
+	echo
+}
+
+rp_px_row() {	# rp_px_row TARGET NAME MODE
+	local t=$1 m=$3 rps lrps
+	rps=$(med "px.$t.$m.load.rps")
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$2" "$m" \
+		"$(fmt 0 "$rps")" "$(fmt 0 "$(med "px.$t.$m.load.p50_us")")" \
+		"$(fmt 0 "$(med "px.$t.$m.load.p99_us")")" \
+		"$(fmt 0 "$(med "px.$t.$m.lat.p50_us")")" \
+		"$(fmt 0 "$(med "px.$t.$m.lat.p99_us")")" \
+		"$(ratio "$rps" "$(med "px.a.$m.load.rps")")" \
+		"$(ratio "$rps" "$(med "px.c.$m.load.rps")")"
+}
+
+rp_proxy() {
+	local m added r
+	echo "## Proxy: requests/s and latency (wrk)"
+	echo
+	echo "GET ${PX_PATH:-/latest/meta-data/iam/security-credentials/app-role} with a token,"
+	echo "wrk -t1 for ${PX_DUR:-3} s per run; \"load\": ${PX_CONNS:-16} connections,"
+	echo "\"1 conn\": one request at a time (the latency a single SDK call sees)."
+	if [ "${BENCH_PIN:-0}" = 1 ]; then
+		echo "Servers pinned to CPU 0, wrk to CPU 1."
+	else
+		echo "No CPU pinning (pinning starves whichever side shares its CPU with"
+		echo "other work on a shared machine; BENCH_PIN=1 pins)."
+	fi
+	echo "ka = keep-alive, close = a new connection per request; latencies in"
+	echo "microseconds."
+	echo
+	echo "| path | conn | req/s (load) | p50 | p99 | p50 (1 conn) | p99 (1 conn) | vs direct | vs nginx |"
+	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+	for m in ka close; do
+		rp_px_row a "(a) direct to imdsgate-sim" "$m"
+		rp_px_row b "(b) imdsgated, tokens + rules" "$m"
+		rp_px_row c "(c) nginx reverse proxy" "$m"
+	done
+	echo
+	echo "Targets:"
+	for m in ka close; do
+		r=$(ratio "$(med "px.b.$m.load.rps")" "$(med "px.c.$m.load.rps")")
+		echo "- imdsgated >= 0.9x nginx requests/s ($m): $r — $(pass "$r" '>=' 0.9)"
+	done
+	added=$(awk -v b="$(med px.b.ka.lat.p50_us)" -v a="$(med px.a.ka.lat.p50_us)" \
+		'BEGIN { if (a == "-" || b == "-") print "-"; else print b - a }')
+	echo "- added median latency with keep-alive (1 conn, b - a): $added us — $(pass "$added" '<' 50)"
+	echo
+}
+
+rp_footprint() {
+	local t
+	echo "## Footprint"
+	echo
+	echo "| | imdsgated | nginx worker |"
+	echo "|---|---:|---:|"
+	echo "| RSS idle after start (KiB) | $(med px.rss.b.start) | $(med px.rss.c.start) |"
+	echo "| RSS idle after the wrk runs (KiB) | $(med px.rss.b.after) | $(med px.rss.c.after) |"
+	echo "| RSS holding ${PX_HOLD:-1000} connections (KiB) | $(med px.rss.b.hold) | $(med px.rss.c.hold) |"
+	echo "| peak RSS, VmHWM (KiB) | $(med px.rss.b.hwm) | |"
+	echo
+	echo "CPU time of the serving process per 100,000 requests (ms; utime+stime"
+	echo "from /proc/PID/stat around each load run; for (b) the proxy only):"
+	echo
+	echo "| | (a) imdsgate-sim | (b) imdsgated | (c) nginx worker |"
+	echo "|---|---:|---:|---:|"
+	for t in ka close; do
+		echo "| $t | $(med px.a.$t.load.cpu_ms_100k) | $(med px.b.$t.load.cpu_ms_100k) | $(med px.c.$t.load.cpu_ms_100k) |"
+	done
+	echo
+	echo "Targets: RSS < 4 MiB idle: $(pass "$(med px.rss.b.start)" '<' 4096);"
+	echo "< 16 MiB with ${PX_HOLD:-1000} connections: $(pass "$(med px.rss.b.hold)" '<' 16384)."
+	echo "Audit log written during the runs: $(med px.audit_bytes) bytes."
+	echo
+	for m in ka close; do
+		[ -s "$OUT/perf-proxy-b-$m.txt" ] || continue
+		echo "Profile of imdsgated during one $m load run (perf record -g -p;"
+		echo "self time, top symbols; call graphs in $OUT):"
+		echo
+		echo '```'
+		head -15 "$OUT/perf-proxy-b-$m.txt"
+		echo '```'
+		echo
+	done
+}
+
+rp_ident() {
+	echo "## Caller identity and rule matching (per connection / request)"
+	echo
+	echo "From bench/peer_bench -n ${ID_NPROC:-1000} and bench/rules_bench (owned by"
+	echo "the system and rules areas; their own medians):"
+	echo
+	echo '```'
+	cat "$OUT/peer_bench.txt" "$OUT/rules_bench.txt" 2>/dev/null
+	echo '```'
+	echo
+}
+
+# rp_dt_row NAME FMT: one corpus and format
+rp_dt_row() {
+	local n=$1 f=$2 ev cpu wall bcpu bwall
+	ev=$(med "dt.$n.$f.events")
+	[ "$ev" = - ] && return
+	cpu=$(med "dt.$n.$f.det.cpu"); wall=$(med "dt.$n.$f.det.wall")
+	bcpu=$(med "dt.$n.$f.base.cpu"); bwall=$(med "dt.$n.$f.base.wall")
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+		"$n" "$f" "$ev" "$wall" "$cpu" \
+		"$(fmt 0 "$(ratio "$ev" "$cpu")")" "$(med "dt.$n.$f.det.rss")" \
+		"$bwall" "$bcpu" "$(ratio "$cpu" "$bcpu")" "$(ratio "$wall" "$bwall")" \
+		"$(med "dt.$n.$f.det.findings")/$(dt_want "$n")"
+}
+
+dt_want() {
+	sed -n 's/.*"expected_findings":\([0-9]*\).*/\1/p' \
+		"$WORK/corpora/$1/manifest.json" 2>/dev/null
+}
+
+rp_detect() {
+	local n f ps per jl
+	echo "## Detector (imdsgate-detect)"
+	echo
+	echo "Corpora from bench/gen-cloudtrail (see README.md); baseline = cat"
+	echo "(JSON lines) or zcat (gzip S3 objects) of the same files, page cache"
+	echo "warm. Times in seconds; events/s per CPU-second = events / (user+sys)."
+	echo
+	echo "| corpus | input | events | wall | cpu | events/s/core | peak RSS KiB | base wall | base cpu | cpu vs base | wall vs base | findings/expected |"
+	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	for n in c1m-10k c1m-1m c10m-10k c10m-1m; do
+		for f in jsonl s3; do rp_dt_row "$n" "$f"; done
+	done
+	echo
+	echo "Python baseline (bench/lockip.py, ${PY_RUNS:-1} run(s), c1m-10k):"
+	echo
+	echo "| input | wall | cpu | events/s | peak RSS KiB | findings | detector speed-up (cpu) |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
+	for f in jsonl s3; do
+		ps=$(med "dt.c1m-10k.$f.py.cpu")
+		[ "$ps" = - ] && continue
+		echo "| $f | $(med "dt.c1m-10k.$f.py.wall") | $ps | $(fmt 0 "$(ratio 1000000 "$ps")") | $(med "dt.c1m-10k.$f.py.rss") | $(med "dt.c1m-10k.$f.py.findings") | $(ratio "$ps" "$(med "dt.c1m-10k.$f.det.cpu")")x |"
+	done
+	echo
+	per=$(awk -v a="$(med dt.c10m-1m.s3.det.rss)" -v b="$(med dt.c10m-10k.s3.det.rss)" \
+		'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.0f", (a - b) * 1024 / 990000 }')
+	jl=$(awk -v a="$(med dt.c1m-1m.jsonl.det.rss)" -v b="$(med dt.c1m-10k.jsonl.det.rss)" \
+		'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.0f", (a - b) * 1024 / 990000 }')
+	echo "Memory per tracked session: (peak RSS at 1M sessions - at 10k) / 990,000:"
+	echo "$per bytes on the 10M-event gzip corpora, $jl bytes on the 1M-event JSON lines."
+	echo
+	echo "Targets:"
+	jl=$(ratio "$(med dt.c1m-10k.jsonl.events)" "$(med dt.c1m-10k.jsonl.det.cpu)")
+	echo "- >= 300,000 events/s per core on JSON lines (c1m-10k): $(fmt 0 "$jl") — $(pass "$jl" '>=' 300000)"
+	echo "- within 2x of zcat on gzip (c10m-1m, wall): $(ratio "$(med dt.c10m-1m.s3.det.wall)" "$(med dt.c10m-1m.s3.base.wall)")x — $(pass "$(ratio "$(med dt.c10m-1m.s3.det.wall)" "$(med dt.c10m-1m.s3.base.wall)")" '<' 2.0001)"
+	echo "- >= 20x the Python baseline (c1m-10k JSON lines, cpu): $(ratio "$(med dt.c1m-10k.jsonl.py.cpu)" "$(med dt.c1m-10k.jsonl.det.cpu)")x — $(pass "$(ratio "$(med dt.c1m-10k.jsonl.py.cpu)" "$(med dt.c1m-10k.jsonl.det.cpu)")" '>=' 20)"
+	echo "- < 300 bytes per tracked session: $per — $(pass "$per" '<' 300)"
+	echo
+	for f in jsonl s3; do
+		[ -s "$OUT/perf-c1m-10k-$f.txt" ] || continue
+		echo "Profile, imdsgate-detect on c1m-10k/$f (perf record; top symbols):"
+		echo
+		echo '```'
+		cat "$OUT/perf-c1m-10k-$f.txt"
+		echo '```'
+		echo
+	done
+}
+
+rp_main() {
+	echo "# imdsgate benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo
+	echo "Command: \`bench/run-all -b $BUILD -r $RUNS$([ "$QUICK" = 1 ] && echo ' --quick')\`"
+	echo "(raw numbers: $OUT/raw.tsv)."
+	echo
+	rp_machine
+	grep -q '^px\.' "$RAW" && { rp_proxy; rp_footprint; }
+	grep -q '^id\.' "$RAW" && rp_ident
+	grep -q '^dt\.' "$RAW" && rp_detect
+	if [ -s "$NOTES" ]; then
+		echo "## Notes from this run"
+		echo
+		sed 's/^/- /' "$NOTES"
+		echo
+	fi
+}

@@ -1,0 +1,208 @@
+# Helpers for the robustness tests (tests/integration/robust-*.sh), sourced
+# after tap.sh and netns.sh.
+#
+#   robust_rules DIR          the standard rule set (below) into DIR
+#   robust_conf FILE PORT UPSTREAM MANAGE   a daemon configuration; extra
+#                             lines on stdin are appended (a heredoc);
+#                             $RULES_DIR and $AUDIT_LOG override the
+#                             rules directory and the audit log
+#   daemon_start NAME CONF [WRAPPER...]     run imdsgated -f in the instance
+#                             namespace, wait for "ready"; $DAEMON_PID,
+#                             stderr in $TMPD/NAME.err
+#   load_start NAME UID ARGS...   tests/lib/load.py as that uid (0: root)
+#                             in the background, results in $TMPD/NAME.res
+#   res_count NAME AWK-COND   results of NAME matching the condition
+#                             ($1 start, $2 end, $3 method, $4 kind,
+#                             $5 status, $6 creds)
+#   rss_kb PID                the process's resident set, in kB
+#   now_ms                    wall clock in ms (as load.py writes it)
+#   sim_requests LOG          requests a verbose imdsgate-sim served
+#   fault_daemon NAME PORT UPSTREAM [WRAPPER...]  a daemon without redirect
+#   fetch UID PORT PATH [CURL-ARGS...]   one GET to a daemon's listener
+#   $HOLDER                   a Python program that holds idle connections
+#
+# The rule set: everyone may read metadata and get a token; credentials
+# only for root and igt-bob; everyone else (igt-alice) is refused them by
+# the rule "no credentials for others".
+LOADPY="/usr/bin/python3 $top_srcdir/tests/lib/load.py"
+ROLE=robust-role
+CREDS=/latest/meta-data/iam/security-credentials/$ROLE
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+robust_rules() {
+	mkdir -p "$1"
+	cat >"$1/10-robust.rules" <<'RULES'
+[metadata for everyone]
+action = allow
+path = /meta-data/**
+path = /dynamic/**
+method = GET, HEAD
+
+[tokens for everyone]
+action = allow
+path = /api/token
+method = PUT
+
+[no credentials for others]
+action = deny
+path = /meta-data/iam/security-credentials/**
+path = /meta-data/identity-credentials/**
+
+[credentials for root and bob]
+action = allow
+user = 0, igt-bob
+path = /meta-data/iam/security-credentials/**
+method = GET, HEAD
+RULES
+}
+
+# robust_conf FILE PORT UPSTREAM MANAGE: listens on 127.0.0.1 and ::1.
+robust_conf() {
+	{
+		cat <<CONF
+[proxy]
+listen = 127.0.0.1:$2
+listen = [::1]:$2
+upstream = $3
+mode = enforce
+require_token = yes
+bind_token_to_uid = yes
+user = imdsgate
+[rules]
+dir = ${RULES_DIR:-$TMPD/rules.d}
+[log]
+audit = ${AUDIT_LOG:-$TMPD/log/audit.log}
+[redirect]
+manage = $4
+CONF
+		cat
+	} >"$1"
+}
+
+# robust_dirs: the rules and a log directory the dropped daemon can
+# write (it reopens the audit log as user imdsgate on SIGHUP).
+robust_dirs() {
+	robust_rules "$TMPD/rules.d"
+	mkdir -p "$TMPD/log"
+	chown imdsgate: "$TMPD/log"
+	chmod -R a+rX "$TMPD"
+}
+
+# daemon_start NAME CONF [WRAPPER...]: WRAPPER (e.g. valgrind ...) runs
+# the daemon; the pid is the daemon's (ip netns exec and the wrapper exec).
+daemon_start() {
+	local name=$1 conf=$2 secs=${DAEMON_READY_SECS:-20}
+	shift 2
+	# not in_inst: a backgrounded function would leave $! a subshell's pid
+	ip netns exec "$NS_INST" "$@" "$PROXY" -f -c "$conf" 2>"$TMPD/$name.err" &
+	DAEMON_PID=$!
+	bg_track $DAEMON_PID
+	if ! wait_line "$secs" "$TMPD/$name.err" ready; then
+		echo "Bail out! imdsgated ($name) not ready"
+		sed 's/^/# /' "$TMPD/$name.err"
+		exit 1
+	fi
+}
+
+# load_start NAME UID ARGS...
+load_start() {
+	local name=$1 uid=$2
+	shift 2
+	: >"$TMPD/$name.res"
+	[ "$uid" = 0 ] || chown "$uid" "$TMPD/$name.res"
+	if [ "$uid" = 0 ]; then
+		in_inst $LOADPY --out "$TMPD/$name.res" "$@" &
+	else
+		as_user "$uid" $LOADPY --out "$TMPD/$name.res" "$@" &
+	fi
+	bg_track $!
+	LOAD_PIDS="${LOAD_PIDS:-} $!"
+}
+
+# load_stop: ask every loop to stop (they watch $TMPD/stop), wait for them.
+load_stop() {
+	local p
+	touch "$TMPD/stop"
+	for p in ${LOAD_PIDS:-}; do wait "$p" 2>/dev/null; done
+	LOAD_PIDS=""
+}
+
+res_count() {
+	[ -f "$TMPD/$1.res" ] || { echo 0; return; }
+	awk "$2 { n++ } END { print n + 0 }" "$TMPD/$1.res"
+}
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# Requests a simulator started with -v served (one log line each).
+sim_requests() {
+	grep -cE '^imdsgate-sim: (GET|HEAD|PUT|POST|DELETE|OTHER) ' "$1" 2>/dev/null
+}
+
+# audit_count FILTER FILES...: records of the audit log(s) with FILTER
+# (a fixed string) in them.
+audit_count() {
+	local f=$1
+	shift
+	cat "$@" 2>/dev/null | grep -cF -- "$f"
+}
+
+# asan_build: the daemon was built with AddressSanitizer (valgrind cannot
+# run it; memory figures include the shadow).
+asan_build() { grep -q '^SAN_FLAGS = .*-fsanitize=address' "$top_builddir/Makefile" 2>/dev/null; }
+
+# Under ASan, a freed block is kept in quarantine (256 MB by default):
+# a daemon whose RSS is measured gets a small one, so the figure shows
+# the daemon's own memory, not ASan's.
+asan_small_quarantine() {
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8"
+}
+
+# fault_daemon NAME PORT UPSTREAM [WRAPPER...] (extra conf on stdin):
+# a daemon without redirect, tokens optional, its own audit log.
+fault_daemon() {
+	local name=$1 p=$2 up=$3
+	shift 3
+	{
+		cat <<CONF
+[proxy]
+require_token = no
+connect_timeout = 1
+upstream_timeout = ${UP_TIMEOUT_S:-2}
+CONF
+		cat
+	} | AUDIT_LOG=${AUDIT_LOG:-$TMPD/log/$name.log} robust_conf "$TMPD/$name.conf" "$p" "$up" no
+	daemon_start "$name" "$TMPD/$name.conf" "$@"
+}
+
+# fetch UID PORT PATH [CURL-ARGS...]: "CODE MS RC SIZE" of one GET.
+fetch() {
+	local uid=$1 p=$2 path=$3 t0 out rc=0
+	shift 3
+	t0=$(now_ms)
+	out=$(as_user "$uid" curl -s -m 30 -o /dev/null -w '%{http_code} %{size_download}' \
+		"$@" "http://127.0.0.1:$p$path") || rc=$?
+	set -- $out
+	echo "$1 $(( $(now_ms) - t0 )) $rc $2"
+}
+
+# $HOLDER, run as `python3 -c "$HOLDER" HOST PORT N FILE`: holds N idle
+# connections open until FILE.stop exists; writes how many it opened to
+# FILE (its directory must be writable by the user running it).
+HOLDER='import socket, sys, os, time
+n, out = int(sys.argv[3]), sys.argv[4]
+socks = []
+for i in range(n):
+    try:
+        socks.append(socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10))
+    except OSError as e:
+        print("connect %d: %s" % (i, e), file=sys.stderr)
+        break
+with open(out + ".tmp", "w") as f:
+    f.write("%d\n" % len(socks))
+os.rename(out + ".tmp", out)
+while not os.path.exists(out + ".stop"):
+    time.sleep(0.05)
+'
+MD=/latest/meta-data/instance-id
