@@ -65,6 +65,8 @@ void http_resp_filter(const char *head, size_t len, struct buf *out);
  * (Server: EC2ws, a small XHTML page). head_only: a HEAD request. */
 void http_reply_error(struct buf *out, int status, int head_only, int close);
 const char *http_reason(int status);
+/* The error page itself, as IMDS writes it; returns its length. */
+int http_error_page(char *page, size_t len, int status);
 
 /* Helpers shared by both parsers. */
 int http_is_tchar(unsigned char);

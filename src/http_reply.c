@@ -40,9 +40,10 @@ http_reason(int status)
 	}
 }
 
-/* The XHTML page IMDS sends with every error; fixed text only. */
-static int
-http_reply_page(char *page, size_t len, int status)
+/* The XHTML page IMDS sends with every error; fixed text only. The
+ * simulator sends the same page, so proxy and simulator cannot drift. */
+int
+http_error_page(char *page, size_t len, int status)
 {
 	const char *reason = http_reason(status);
 
@@ -65,7 +66,7 @@ http_reply_error(struct buf *out, int status, int head_only, int close)
 	time_t now = time(NULL);
 	int n;
 
-	n = http_reply_page(page, sizeof page, status);
+	n = http_error_page(page, sizeof page, status);
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	buf_addf(out,

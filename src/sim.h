@@ -170,7 +170,6 @@ void	sim_rotate_check(struct sim *);
 /* sim_reply.c: responses with IMDS's headers and error pages. */
 void	sim_reply_text(struct evhttp_request *, const char *body, size_t len);
 void	sim_reply_error(struct evhttp_request *, int code);
-const char *sim_reply_reason(int code);
 
 /* sim_serve.c: listeners for the HTTP service. */
 int	sim_serve(struct sim *);

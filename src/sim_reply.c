@@ -9,21 +9,8 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "http.h"
 #include "sim.h"
-
-const char *
-sim_reply_reason(int code)
-{
-	switch (code) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	default: return "Internal Server Error";
-	}
-}
 
 /* Send with IMDS's headers. evhttp leaves Content-Length out of HEAD
  * answers, and would send a body if we set one: give the length, keep
@@ -43,7 +30,7 @@ sim_reply_send(struct evhttp_request *req, int code, const char *type,
 		evhttp_add_header(h, "Content-Length", n);
 	} else
 		evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
-	evhttp_send_reply(req, code, sim_reply_reason(code), NULL);
+	evhttp_send_reply(req, code, http_reason(code), NULL);
 }
 
 void
@@ -56,17 +43,8 @@ sim_reply_text(struct evhttp_request *req, const char *body, size_t len)
 void
 sim_reply_error(struct evhttp_request *req, int code)
 {
-	const char *reason = sim_reply_reason(code);
 	char page[512];
-	int n;
+	int n = http_error_page(page, sizeof page, code);
 
-	n = snprintf(page, sizeof page,
-	    "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>\n"
-	    "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\"\n"
-	    "\t\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd\">\n"
-	    "<html xmlns=\"http://www.w3.org/1999/xhtml\" xml:lang=\"en\" "
-	    "lang=\"en\">\n <head>\n  <title>%d - %s</title>\n </head>\n"
-	    " <body>\n  <h1>%d - %s</h1>\n </body>\n</html>\n",
-	    code, reason, code, reason);
 	sim_reply_send(req, code, "text/html", page, (size_t)n);
 }
