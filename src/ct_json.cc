@@ -407,9 +407,9 @@ parse_lines(ctx &c, const char *buf, size_t len)
 
 } // namespace
 
-extern "C" int
-ct_parse(const char *buf, size_t len, ct_event_cb *cb, ct_error_cb *errcb,
-         void *arg, struct ct_counts *counts)
+static int
+ct_parse_as(const char *buf, size_t len, ct_event_cb *cb, ct_error_cb *errcb,
+            void *arg, struct ct_counts *counts, bool lines)
 {
 	static thread_local ctx *c;
 	if (c == nullptr)
@@ -420,10 +420,30 @@ ct_parse(const char *buf, size_t len, ct_event_cb *cb, ct_error_cb *errcb,
 	c->counts = counts;
 	c->index = 0;
 	try {
-		if (looks_like_lines(buf, len))
+		if (lines || looks_like_lines(buf, len))
 			return parse_lines(*c, buf, len);
 		return parse_doc(*c, c->outer, buf, len, len + CT_PADDING, 0);
 	} catch (...) {
 		return -1;
 	}
+}
+
+extern "C" int
+ct_parse(const char *buf, size_t len, ct_event_cb *cb, ct_error_cb *errcb,
+         void *arg, struct ct_counts *counts)
+{
+	return ct_parse_as(buf, len, cb, errcb, arg, counts, false);
+}
+
+extern "C" int
+ct_parse_lines(const char *buf, size_t len, ct_event_cb *cb, ct_error_cb *errcb,
+               void *arg, struct ct_counts *counts)
+{
+	return ct_parse_as(buf, len, cb, errcb, arg, counts, true);
+}
+
+extern "C" int
+ct_is_lines(const char *buf, size_t len)
+{
+	return looks_like_lines(buf, len) ? 1 : 0;
 }

@@ -74,6 +74,13 @@ struct ct_counts {
 int ct_parse(const char *buf, size_t len, ct_event_cb *cb, ct_error_cb *errcb,
              void *arg, struct ct_counts *);
 
+/* Whether buf starts with a whole JSON value on a line of its own: the
+ * JSON lines form, which can be parsed a piece at a time. */
+int ct_is_lines(const char *buf, size_t len);
+/* ct_parse for a piece of a file known to be JSON lines. */
+int ct_parse_lines(const char *buf, size_t len, ct_event_cb *cb,
+                   ct_error_cb *errcb, void *arg, struct ct_counts *);
+
 #ifdef __cplusplus
 }
 #endif

@@ -142,6 +142,7 @@ detect_where(const struct detect *d, const struct ip16 *ip)
 	                                                    : F_OUTSIDE;
 }
 
+/* Endpoints bind per VPC when the proxy log names it, else per session. */
 struct vpc_scope *
 detect_scope(struct detect *d, const struct session *s)
 {
@@ -152,8 +153,7 @@ detect_scope(struct detect *d, const struct session *s)
  * egress once that is known: first use alone would let an attacker who
  * calls first define the lock. */
 static int
-detect_nat_ok(struct detect *d, const struct session *s,
-              const struct ip16 *ip)
+detect_nat_ok(struct detect *d, const struct session *s, const struct ip16 *ip)
 {
 	if (s->vpc == NULL || ip16_is_private(ip))
 		return 1;
@@ -170,12 +170,14 @@ detect_endpoint_ok(struct detect *d, const struct ct_event *ev,
 	const struct ct_str *owner = &ev->f[CT_VPCE_ACCT];
 	const char *svc;
 
-	if (owner->n > 0 &&
-	    (owner->n != (size_t)a->alen || memcmp(owner->p, a->acct, owner->n)))
+	if (owner->n > 0 && (owner->n != (size_t)a->alen ||
+	                     memcmp(owner->p, a->acct, owner->n)))
 		return 0;
-	svc = dmap_intern(&d->intern, ev->f[CT_SOURCE].p ? ev->f[CT_SOURCE].p : "",
+	svc = dmap_intern(&d->intern,
+	                  ev->f[CT_SOURCE].p ? ev->f[CT_SOURCE].p : "",
 	                  ev->f[CT_SOURCE].n);
-	return detect_vpc_endpoint(detect_scope(d, s), svc, &ev->f[CT_VPCE]) == 0;
+	return detect_vpc_endpoint(detect_scope(d, s), svc, &ev->f[CT_VPCE]) ==
+	       0;
 }
 
 /* The lock itself: is this address one the session may use? */
@@ -197,7 +199,8 @@ detect_lock(struct detect *d, const struct ct_event *ev, int64_t t,
 	}
 	if (!session_has_class(s, ip)) {
 		if (!detect_nat_ok(d, s, ip)) {
-			detect_raise(d, detect_where(d, ip), ev, t, a, s, ipstr);
+			detect_raise(d, detect_where(d, ip), ev, t, a, s,
+			             ipstr);
 			return;
 		}
 		session_add(s, ip, SIP_LEARNED);

@@ -44,9 +44,8 @@ detect_save(struct detect *d)
 {
 	char err[512];
 
-	if (detect_state != NULL &&
-	    state_save(detect_state, &d->sessions, &d->vpcs, err,
-	               sizeof err) != 0)
+	if (detect_state != NULL && state_save(detect_state, &d->sessions,
+	                                       &d->vpcs, err, sizeof err) != 0)
 		log_warnx("%s", err);
 }
 
@@ -126,8 +125,8 @@ detect_main(struct detect *d, char **paths, int n, int follow, int verbose)
 	int i, bad = 0;
 
 	if (detect_state != NULL &&
-	    state_load(detect_state, &d->sessions, &d->intern, &d->vpcs,
-	               err, sizeof err) != 0) {
+	    state_load(detect_state, &d->sessions, &d->intern, &d->vpcs, err,
+	               sizeof err) != 0) {
 		fprintf(stderr, "imdsgate-detect: %s\n", err);
 		return 1;
 	}

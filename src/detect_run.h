@@ -8,6 +8,7 @@
 #include "detect.h"
 
 #define DETECT_BATCH 65536
+#define DETECT_CHUNK ((size_t)32 << 20) /* JSON lines read window */
 
 /* A file, "-", or a directory walked in CloudTrail time order.
  * Returns 0 (malformed content is reported and skipped), or -1 when the

@@ -27,8 +27,7 @@ detect_vpc_family(const struct ip16 *ip)
 }
 
 void
-detect_vpc_add_egress(struct vpc_scope *v, const struct ip16 *ip,
-                      uint8_t flags)
+detect_vpc_add_egress(struct vpc_scope *v, const struct ip16 *ip, uint8_t flags)
 {
 	int i;
 
@@ -56,9 +55,9 @@ detect_vpc_egress(struct vpc_scope *v, const struct ip16 *ip)
 			v->eflags[i] |= VPC_SEEN;
 			return 0;
 		}
-		locked |= (v->eflags[i] & VPC_SEEN) &&
-		          detect_vpc_family(&v->egress[i]) ==
-		              detect_vpc_family(ip);
+		locked |=
+		    (v->eflags[i] & VPC_SEEN) &&
+		    detect_vpc_family(&v->egress[i]) == detect_vpc_family(ip);
 	}
 	if (locked)
 		return -1;

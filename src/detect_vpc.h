@@ -10,7 +10,7 @@
 #include "detect_map.h"
 #include "iprange.h"
 
-#define VPC_MAXEGRESS 32   /* egress addresses kept per VPC */
+#define VPC_MAXEGRESS 32    /* egress addresses kept per VPC */
 #define VPC_MAXENDPOINTS 64 /* endpoint ids kept per VPC */
 
 struct vpc_endpoint {

@@ -11,7 +11,8 @@ static const char state_schema[] =
     "PRAGMA journal_mode=WAL;"
     "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, peer TEXT,"
     " role TEXT, expires INTEGER, flags INTEGER, ips BLOB);"
-    "CREATE TABLE IF NOT EXISTS vpc_egress (scope TEXT, ip BLOB, flags INTEGER);"
+    "CREATE TABLE IF NOT EXISTS vpc_egress (scope TEXT, ip BLOB, flags "
+    "INTEGER);"
     "CREATE TABLE IF NOT EXISTS vpc_endpoints (scope TEXT, service TEXT,"
     " id TEXT);";
 
@@ -86,15 +87,16 @@ state_vpc_row(sqlite3_stmt *st, struct dmap *intern, struct dmap *vpcs,
 	v = detect_vpc_get(vpcs, scope);
 	if (!endpoint) {
 		if (sqlite3_column_bytes(st, 1) == 16)
-			detect_vpc_add_egress(v, sqlite3_column_blob(st, 1),
-			                      (uint8_t)sqlite3_column_int(st, 2));
+			detect_vpc_add_egress(
+			    v, sqlite3_column_blob(st, 1),
+			    (uint8_t)sqlite3_column_int(st, 2));
 		return;
 	}
 	svc = (const char *)sqlite3_column_text(st, 1);
 	id = (const char *)sqlite3_column_text(st, 2);
 	if (svc != NULL && id != NULL)
-		detect_vpc_add_endpoint(v, dmap_intern(intern, svc, strlen(svc)),
-		                        id, strlen(id));
+		detect_vpc_add_endpoint(
+		    v, dmap_intern(intern, svc, strlen(svc)), id, strlen(id));
 }
 
 static int
@@ -126,8 +128,8 @@ state_load(const char *path, struct session_table *t, struct dmap *intern,
 	                "SELECT id, peer, role, expires, flags, ips, vpc "
 	                "FROM sessions",
 	                t, intern, vpcs, 0) != 0 ||
-	    state_query(db, "SELECT scope, ip, flags FROM vpc_egress", t, intern, vpcs,
-	                1) != 0 ||
+	    state_query(db, "SELECT scope, ip, flags FROM vpc_egress", t,
+	                intern, vpcs, 1) != 0 ||
 	    state_query(db, "SELECT scope, service, id FROM vpc_endpoints", t,
 	                intern, vpcs, 2) != 0) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
@@ -194,7 +196,8 @@ state_save_vpcs(sqlite3 *db, const struct dmap *vpcs)
 	size_t i;
 	int r = -1;
 
-	if (sqlite3_exec(db, "DELETE FROM vpc_egress; DELETE FROM vpc_endpoints;",
+	if (sqlite3_exec(db,
+	                 "DELETE FROM vpc_egress; DELETE FROM vpc_endpoints;",
 	                 NULL, NULL, NULL) == SQLITE_OK &&
 	    sqlite3_prepare_v2(db, "INSERT INTO vpc_egress VALUES (?,?,?)", -1,
 	                       &eg, NULL) == SQLITE_OK &&

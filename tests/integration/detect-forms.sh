@@ -56,4 +56,31 @@ printf '\037\213\010\000garbage-garbage-garbage' > "$T/bad.json.gz"
 imdsgate-detect "$T/bad.json.gz" "$S" >/dev/null 2>"$T/err"
 is "$?" 3 "a corrupt gzip file does not stop the others"
 like "$(cat "$T/err")" "bad.json.gz: corrupt gzip" "corrupt gzip reported by name"
+
+# A JSON lines file over the 32 MiB read window is parsed a window at a
+# time: same findings as the whole file through stdin, and record numbers
+# and byte offsets that run on across windows.
+python3 - "$top_srcdir/tests/detect/scenarios/outside.jsonl" "$T/big.jsonl" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+with open(sys.argv[2], "w") as f:
+    f.write(json.dumps(ev[0]) + "\n" + json.dumps(ev[1]) + "\n")
+    pad = dict(ev[1]); n = 2
+    while f.tell() < 40 << 20:
+        pad["eventID"] = "pad-%07d" % n; n += 1
+        f.write(json.dumps(pad) + "\n")
+    print(n, file=open(sys.argv[2] + ".n", "w"))
+    f.write("{broken\n")
+    for e in ev[2:]:
+        f.write(json.dumps(e) + "\n")
+PY
+imdsgate-detect "$T/big.jsonl" > "$T/big.out" 2> "$T/big.err"
+is "$?" 3 "40 MiB JSON lines: finding"
+imdsgate-detect - < "$T/big.jsonl" > "$T/big.stdin" 2>/dev/null
+is "$(jq -c 'del(.remediation)' "$T/big.out")" \
+    "$(jq -c 'del(.remediation)' "$T/big.stdin")" \
+    "40 MiB JSON lines: windows give the findings of the whole file"
+off=$(grep -b -o '^{broken' "$T/big.jsonl" | cut -d: -f1)
+like "$(cat "$T/big.err")" "record $(cat "$T/big.jsonl.n") .byte $off." \
+    "a bad line past the first window: record and byte numbers run on"
 tap_done

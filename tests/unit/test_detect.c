@@ -9,6 +9,7 @@
 #include "ct_input.h"
 #include "ct_json.h"
 #include "detect_dedup.h"
+#include "detect_vpc.h"
 #include "iprange.h"
 #include "session.h"
 #include "tap.h"
@@ -203,6 +204,38 @@ test_forms(void)
 	       "non-object record reported");
 }
 
+/* A VPC's NAT egress and endpoint sets (issue 11). */
+static void
+test_vpc(void)
+{
+	struct dmap m = {NULL, 0, 0};
+	struct vpc_scope *v = detect_vpc_get(&m, "vpc-1");
+	struct ip16 nat, nat2, v6, gw;
+	struct ct_str own = {"vpce-own", 8}, evil = {"vpce-evil", 9};
+	const char *s3 = "s3.amazonaws.com", *kms = "kms.amazonaws.com";
+
+	ip16_parse("15.188.50.1", 11, &nat);
+	ip16_parse("15.188.60.2", 11, &nat2);
+	ip16_parse("2600:1f18::9", 12, &v6);
+	ip16_parse("15.188.70.3", 11, &gw);
+	ok(detect_vpc_get(&m, "vpc-1") == v, "one scope per VPC");
+	is_int(detect_vpc_egress(v, &nat), 0, "first egress learnt");
+	is_int(detect_vpc_egress(v, &nat), 0, "known egress accepted");
+	is_int(detect_vpc_egress(v, &nat2), -1, "other egress refused");
+	is_int(detect_vpc_egress(v, &v6), 0, "IPv6 egress learnt apart");
+	detect_vpc_add_egress(v, &gw, VPC_GATEWAY);
+	is_int(detect_vpc_egress(v, &gw), 0,
+	       "a NAT gateway's address accepted");
+	v = detect_vpc_get(&m, "vpc-2");
+	detect_vpc_add_egress(v, &gw, VPC_GATEWAY);
+	is_int(detect_vpc_egress(v, &nat), 0, "a gateway alone does not lock");
+	is_int(detect_vpc_endpoint(v, s3, &own), 0, "first endpoint learnt");
+	is_int(detect_vpc_endpoint(v, s3, &own), 0, "same endpoint accepted");
+	is_int(detect_vpc_endpoint(v, s3, &evil), -1, "other endpoint refused");
+	is_int(detect_vpc_endpoint(v, kms, &evil), 0, "per service");
+	detect_vpc_free(&m);
+}
+
 int
 main(void)
 {
@@ -211,5 +244,6 @@ main(void)
 	test_dedup();
 	test_gzip();
 	test_forms();
+	test_vpc();
 	tap_done();
 }
