@@ -31,6 +31,7 @@ static const struct conf_key conf_keys[] = {
 	{ "proxy", "user", CT_STR, O(user), 1, sizeof(((struct conf *)0)->user) },
 	{ "proxy", "connect_timeout", CT_MS, O(connect_timeout_ms), 10, 60000 },
 	{ "proxy", "upstream_timeout", CT_MS, O(upstream_timeout_ms), 10, 60000 },
+	{ "proxy", "upstream_body_timeout", CT_MS, O(upstream_body_timeout_ms), 100, 3600000 },
 	{ "proxy", "client_timeout", CT_MS, O(client_timeout_ms), 100, 3600000 },
 	{ "proxy", "max_connections", CT_INT, O(max_connections), 1, 1000000 },
 	{ "proxy", "max_connections_per_uid", CT_INT, O(max_connections_per_uid), 1, 1000000 },
@@ -56,6 +57,7 @@ conf_defaults(struct conf *c)
 	snprintf(c->user, sizeof c->user, "imdsgate");
 	c->connect_timeout_ms = 1000;
 	c->upstream_timeout_ms = 3000;
+	c->upstream_body_timeout_ms = 60000;
 	c->client_timeout_ms = 10000;
 	c->max_connections = 4096;
 	c->max_connections_per_uid = 256;

@@ -28,6 +28,7 @@ struct conf {
 	char			 user[64];
 	int			 connect_timeout_ms;	/* to the upstream */
 	int			 upstream_timeout_ms;	/* for its answer */
+	int			 upstream_body_timeout_ms; /* for its whole body */
 	int			 client_timeout_ms;	/* idle / request read */
 	int			 max_connections;
 	int			 max_connections_per_uid;

@@ -107,7 +107,34 @@ peer_request(const struct sockaddr_storage *c, const struct sockaddr_storage *d,
 	return 0;
 }
 
-/* Send the request on a fresh netlink socket; returns the socket or -1. */
+static int peer_nl = -1;	/* one netlink socket, reused */
+static unsigned peer_seq;
+
+/* The netlink socket, opened on first use (reopened after an error). */
+static int
+peer_socket(void)
+{
+	struct timeval tv = { .tv_sec = 1 };
+
+	if (peer_nl != -1)
+		return peer_nl;
+	peer_nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+	    NETLINK_SOCK_DIAG);
+	if (peer_nl != -1)
+		setsockopt(peer_nl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	return peer_nl;
+}
+
+/* Forget a socket that failed: a late answer must not be misread. */
+static void
+peer_socket_drop(void)
+{
+	if (peer_nl != -1)
+		close(peer_nl);
+	peer_nl = -1;
+}
+
+/* Send the request on the shared netlink socket; returns it or -1. */
 static int
 peer_send(const struct inet_diag_req_v2 *r)
 {
@@ -116,29 +143,27 @@ peer_send(const struct inet_diag_req_v2 *r)
 		struct inet_diag_req_v2	req;
 	} msg;
 	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
-	struct timeval tv = { .tv_sec = 1 };
 	int fd;
 
-	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (fd == -1)
+	if ((fd = peer_socket()) == -1)
 		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	memset(&msg, 0, sizeof msg);
 	msg.nlh.nlmsg_len = sizeof msg;
 	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	msg.nlh.nlmsg_flags = NLM_F_REQUEST;
-	msg.nlh.nlmsg_seq = 1;
+	msg.nlh.nlmsg_seq = ++peer_seq;
 	msg.req = *r;
 	if (sendto(fd, &msg, sizeof msg, 0, (struct sockaddr *)&nl,
 	    sizeof nl) != (ssize_t)sizeof msg) {
-		close(fd);
+		peer_socket_drop();
 		return -1;
 	}
 	return fd;
 }
 
-/* Read the one answer: the socket's uid and inode, or -1 (no such
- * socket, e.g. the client already closed, or a netlink error). */
+/* Read the one answer: the socket's uid and inode, -1 (no such socket,
+ * e.g. the client already closed), or -2 (no answer, or one to another
+ * request: the shared socket is then out of step). */
 static int
 peer_recv(int fd, uid_t *uid, unsigned long *inode)
 {
@@ -148,8 +173,8 @@ peer_recv(int fd, uid_t *uid, unsigned long *inode)
 	ssize_t n;
 
 	n = recv(fd, buf, sizeof buf, 0);
-	if (n < 0 || !NLMSG_OK(h, (size_t)n))
-		return -1;
+	if (n < 0 || !NLMSG_OK(h, (size_t)n) || h->nlmsg_seq != peer_seq)
+		return -2;
 	if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
 	    h->nlmsg_len < NLMSG_LENGTH(sizeof *m))
 		return -1;
@@ -175,7 +200,10 @@ peer_diag(const struct sockaddr_storage *client,
 	if ((fd = peer_send(&r)) == -1)
 		return -1;
 	rv = peer_recv(fd, uid, inode);
-	close(fd);
+	if (rv == -2) {	/* nothing, or not our answer: start afresh */
+		peer_socket_drop();
+		return -1;
+	}
 	return rv;
 }
 
@@ -208,13 +236,39 @@ static int
 peer_kernel(const struct sockaddr_storage *client,
     const struct sockaddr_storage *dst, struct peer_info *pi)
 {
-	unsigned long inode;
+	struct peer_pending pp = { 0, 0 };
+
+	if (peer_diag(client, dst, &pi->uid, &pp.inode) == -1)
+		return -1;
+	peer_lookup_rest(pi, &pp);
+	return 0;
+}
+
+/* Step one: the kernel's uid only (a fake lookup does it all at once). */
+int
+peer_lookup_uid(const struct sockaddr_storage *client,
+    const struct sockaddr_storage *dst, struct peer_info *pi,
+    struct peer_pending *pp)
+{
+	memset(pi, 0, sizeof *pi);
+	pi->uid = (uid_t)-1;
+	pi->gid = (gid_t)-1;
+	pp->inode = 0;
+	pp->complete = peer_fn != peer_kernel;
+	if (pp->complete)
+		return peer_fn(client, dst, pi);
+	return peer_diag(client, dst, &pi->uid, &pp->inode);
+}
+
+/* Step two: the process behind the socket, the user and the groups. */
+void
+peer_lookup_rest(struct peer_info *pi, const struct peer_pending *pp)
+{
 	int found = 0;
 
-	if (peer_diag(client, dst, &pi->uid, &inode) == -1)
-		return -1;
-	if (peer_want_process && inode != 0)
-		found = peer_proc_find(pi->uid, inode, pi) == 0;
+	if (pp->complete)
+		return;
+	if (peer_want_process && pp->inode != 0)
+		found = peer_proc_find(pi->uid, pp->inode, pi) == 0;
 	peer_userdb(pi, !found);
-	return 0;
 }

@@ -27,6 +27,19 @@ struct peer_info {
 int peer_lookup(const struct sockaddr_storage *client,
     const struct sockaddr_storage *dst, struct peer_info *);
 
+/* The same lookup in two steps, so the proxy can apply its per-uid limits
+ * on the cheap kernel answer before paying for the /proc scan:
+ * peer_lookup_uid fills pi->uid (sock_diag only; 0 or -1 as above),
+ * peer_lookup_rest the process, the user name and the groups. */
+struct peer_pending {
+	unsigned long	inode;
+	int		complete;	/* a fake lookup filled everything */
+};
+int peer_lookup_uid(const struct sockaddr_storage *client,
+    const struct sockaddr_storage *dst, struct peer_info *,
+    struct peer_pending *);
+void peer_lookup_rest(struct peer_info *, const struct peer_pending *);
+
 /* Tests and benchmarks substitute the kernel lookup with a fake. */
 typedef int (*peer_lookup_fn)(const struct sockaddr_storage *,
     const struct sockaddr_storage *, struct peer_info *);

@@ -248,9 +248,11 @@ proxy_client_refuse(struct pconn *c)
 	bufferevent_disable(c->bev, EV_READ);
 }
 
-/* Who is calling: looked up now, used for every request on it. */
+/* Who is calling: the uid from the kernel now (cheap: the connection
+ * limits need it), the process and groups only once the limits let the
+ * connection in, so a flood over the per-uid limit costs no /proc scan. */
 static void
-proxy_client_identify(struct pconn *c, int fd)
+proxy_client_identify(struct pconn *c, int fd, struct peer_pending *pp)
 {
 	int r = origdst_get(fd, &c->dst);
 
@@ -259,7 +261,7 @@ proxy_client_identify(struct pconn *c, int fd)
 		log_warnx("%s: original destination unknown", c->client_str);
 		return;
 	}
-	if (peer_lookup(&c->client, &c->dst, &c->peer) == 0)
+	if (peer_lookup_uid(&c->client, &c->dst, &c->peer, pp) == 0)
 		c->peer_ok = 1;
 	else
 		log_warnx("%s: socket owner unknown: refusing", c->client_str);
@@ -270,6 +272,7 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
                  int socklen)
 {
 	struct pconn *c = xcalloc(1, sizeof *c);
+	struct peer_pending pp;
 	struct timeval tv;
 
 	c->px = px;
@@ -285,11 +288,13 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
 	bufferevent_setcb(c->bev, proxy_client_read, proxy_client_write,
 	                  proxy_client_event, c);
-	proxy_client_identify(c, fd);
+	proxy_client_identify(c, fd, &pp);
 	if (proxy_limits_take(px, c) == -1) {
 		proxy_client_refuse(c);
 		bufferevent_enable(c->bev, EV_WRITE);
 		return;
 	}
+	if (c->peer_ok)
+		peer_lookup_rest(&c->peer, &pp);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }

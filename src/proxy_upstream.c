@@ -2,7 +2,10 @@
  * for the client's address family, parse the answer's head strictly, and
  * stream the body back (or buffer it, bounded, when the proxy must read
  * it: credentials for the audit, tokens for the token table). Connect
- * failure or reset is a 502, silence a 504, never a hang. */
+ * failure or reset is a 502, silence a 504, never a hang. Both limits are
+ * deadlines, not idle timeouts: an upstream that trickles a byte now and
+ * then must not hold the client (upstream_timeout for the whole head,
+ * upstream_body_timeout for the whole body). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -36,16 +39,32 @@ struct pupstream {
 	int buffer;      /* read the body whole */
 	size_t cap;
 	struct buf body;
+	struct event *deadline; /* head, then body */
 };
 
 static void proxy_upstream_read(struct bufferevent *, void *);
 static void proxy_upstream_event(struct bufferevent *, short, void *);
+static void proxy_upstream_expire(evutil_socket_t, short, void *);
+
+/* (Re)start the deadline: ms from now, whatever arrives meanwhile. */
+static void
+proxy_upstream_arm(struct pupstream *up, int ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	if (up->deadline == NULL)
+		up->deadline =
+		    evtimer_new(up->px->base, proxy_upstream_expire, up);
+	evtimer_add(up->deadline, &tv);
+}
 
 static void
 proxy_upstream_release(struct pupstream *up, int reusable)
 {
 	if (up->r != NULL)
 		up->r->up = NULL;
+	if (up->deadline != NULL)
+		event_free(up->deadline);
 	if (up->bev != NULL) {
 		if (reusable)
 			proxy_pool_put(up->px, &up->addr, up->bev);
@@ -121,17 +140,20 @@ static int
 proxy_upstream_connect(struct pupstream *up)
 {
 	const struct conf *conf = &up->px->conf;
-	struct timeval rt, wt;
+	struct timeval wt;
 	struct buf b;
 
 	up->bev = proxy_pool_get(up->px, &up->addr, &up->reused);
 	if (up->bev == NULL)
 		return -1;
-	rt.tv_sec = conf->upstream_timeout_ms / 1000;
-	rt.tv_usec = (conf->upstream_timeout_ms % 1000) * 1000;
 	wt.tv_sec = conf->connect_timeout_ms / 1000;
 	wt.tv_usec = (conf->connect_timeout_ms % 1000) * 1000;
-	bufferevent_set_timeouts(up->bev, &rt, &wt);
+	/* no read timeout: every byte would re-arm it; the deadline rules */
+	bufferevent_set_timeouts(up->bev, NULL, &wt);
+	/* a fresh connection re-arms it once connected (the backstop here
+	 * leaves the connect to connect_timeout) */
+	proxy_upstream_arm(up, conf->upstream_timeout_ms +
+	                           (up->reused ? 0 : conf->connect_timeout_ms));
 	bufferevent_setcb(up->bev, proxy_upstream_read, NULL,
 	                  proxy_upstream_event, up);
 	buf_init(&b);
@@ -299,6 +321,7 @@ proxy_upstream_parse(struct pupstream *up, struct evbuffer *in)
 	if (n < 0 || proxy_upstream_head(up, p, (size_t)n) == -1)
 		return -1;
 	up->head_done = 1;
+	proxy_upstream_arm(up, up->px->conf.upstream_body_timeout_ms);
 	evbuffer_drain(in, (size_t)n);
 	return 1;
 }
@@ -331,6 +354,20 @@ proxy_upstream_read(struct bufferevent *bev, void *arg)
 		proxy_upstream_complete(up);
 }
 
+/* The deadline passed: a 504 if the client has no head yet, else the
+ * client connection is cut (audited with the reason). */
+static void
+proxy_upstream_expire(evutil_socket_t fd, short ev, void *arg)
+{
+	struct pupstream *up = arg;
+
+	(void)fd;
+	(void)ev;
+	proxy_upstream_fail(up, 504,
+	                    up->head_done ? "upstream body timeout"
+	                                  : "upstream answer timeout");
+}
+
 /* A pooled connection the IMDS had closed: try again on a new one (each
  * pooled connection is tried at most once, so this is bounded). */
 static void
@@ -348,8 +385,10 @@ proxy_upstream_event(struct bufferevent *bev, short what, void *arg)
 	struct pupstream *up = arg;
 
 	(void)bev;
-	if (what & BEV_EVENT_CONNECTED)
+	if (what & BEV_EVENT_CONNECTED) { /* the request goes out now */
+		proxy_upstream_arm(up, up->px->conf.upstream_timeout_ms);
 		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT) {
 		proxy_upstream_fail(up, 504,
 		                    (what & BEV_EVENT_WRITING)

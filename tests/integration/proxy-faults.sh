@@ -11,6 +11,7 @@ need_cmd curl
 ns_setup
 proxy_setup "connect_timeout = 1
 upstream_timeout = 1
+upstream_body_timeout = 1.5
 client_timeout = 1"
 proxy_start
 
@@ -53,6 +54,32 @@ done
 # a huge body on a credential path is refused the same way
 timed $ALICE_UID -H "$TH: $T" "$U4$CREDS/app-role"
 is "$CODE" 502 "huge credential body: 502"
+
+# a quick head, then a body trickled a byte every 100 ms: the body has
+# upstream_body_timeout in all (a deadline bytes do not re-arm); the head
+# is out, so the client connection is cut (curl 18: partial) and audited
+trickle='
+import socket, time
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("169.254.169.254", 80)); l.listen(4)
+while True:
+    s, _ = l.accept(); s.recv(4096)
+    s.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n")
+    try:
+        for i in range(1000):
+            s.send(b"x"); time.sleep(0.1)
+    except OSError:
+        pass
+    s.close()'
+sim_stop
+in_imds python3 -c "$trickle" &
+wait_for 5 sh -c "ip netns exec $NS_IMDS ss -Htln '( sport = :80 )' | grep -q ."
+t0=$(date +%s%N)
+rc=0; as_user $ALICE_UID curl -s -m 10 -o /dev/null -H "$TH: $T" "$U4/latest/meta-data/ami-id" || rc=$?
+MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+is "$rc" 18 "body trickled: the client connection is cut (curl rc $rc)"
+ok "body trickled: cut after upstream_body_timeout (${MS} ms)" test "$MS" -ge 1300 -a "$MS" -lt 3000
+ok "body trickled: audited" wait_line 5 "$TMPD/log/audit.log" 'upstream body timeout'
 
 # the IMDS back (a new one: it does not know the old token): served again
 sim_restart --role app-role

@@ -3,6 +3,7 @@
  * for IPv4, IPv6 and a v4-mapped client, and the fake hook. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <string.h>
 #include <unistd.h>
@@ -122,6 +123,49 @@ check_self(const char *laddr, const char *caddr)
 	pair_close(&p);
 }
 
+/* Open file descriptors of this process (the netlink socket is reused). */
+static int
+nfds(void)
+{
+	int n = 0, fd;
+
+	for (fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) != -1;
+	return n;
+}
+
+/* The two-step lookup gives the uid first, the process only after;
+ * many lookups hold one netlink socket, not one each. */
+static void
+check_two_step(void)
+{
+	struct sockaddr_storage cl, dst;
+	socklen_t l1 = sizeof cl, l2 = sizeof dst;
+	struct peer_pending pp;
+	struct peer_info pi;
+	struct pair p;
+	int i, before, fails = 0;
+
+	if (pair_open("127.0.0.1", "127.0.0.1", &p) == -1) {
+		ok(0, "two steps: connect");
+		return;
+	}
+	getpeername(p.afd, (struct sockaddr *)&cl, &l1);
+	getsockname(p.afd, (struct sockaddr *)&dst, &l2);
+	is_int(peer_lookup_uid(&cl, &dst, &pi, &pp), 0, "two steps: uid found");
+	is_int(pi.uid, geteuid(), "two steps: uid");
+	is_int(pi.pid, 0, "two steps: no process before the second step");
+	peer_lookup_rest(&pi, &pp);
+	is_int(pi.pid, getpid(), "two steps: pid after the second step");
+	ok(pi.user[0] != '\0', "two steps: user %s", pi.user);
+	before = nfds();
+	for (i = 0; i < 200; i++)
+		fails += peer_lookup_uid(&cl, &dst, &pi, &pp) != 0;
+	is_int(fails, 0, "200 lookups: all found");
+	is_int(nfds(), before, "200 lookups: no descriptor more");
+	pair_close(&p);
+}
+
 static int
 fake(const struct sockaddr_storage *c, const struct sockaddr_storage *d,
     struct peer_info *pi)
@@ -143,6 +187,8 @@ main(void)
 	check_self("::1", "::1");
 	check_self("::", "127.0.0.1");	/* v4-mapped client */
 
+	check_two_step();
+
 	/* A tuple no socket has: the owner is unknown, fail closed. */
 	addr_parse("127.0.0.1:1", -1, &a, err, sizeof err);
 	addr_parse("127.0.0.1:2", -1, &b, err, sizeof err);
@@ -163,6 +209,14 @@ main(void)
 	peer_set_lookup(fake);
 	is_int(peer_lookup(&a, &b, &pi), 0, "fake lookup");
 	is_int(pi.uid, 4242, "fake uid");
+	{
+		struct peer_pending pp;
+
+		is_int(peer_lookup_uid(&a, &b, &pi, &pp), 0, "fake: step one");
+		is_int(pi.uid, 4242, "fake: uid in step one");
+		peer_lookup_rest(&pi, &pp);
+		is_str(pi.user, "fake", "fake: step two keeps it");
+	}
 	peer_set_lookup(NULL);
 	is_int(peer_lookup(&a, &b, &pi), -1, "kernel lookup restored");
 	return tap_done();
