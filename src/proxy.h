@@ -17,7 +17,9 @@
 
 #define PROXY_MAX_BODY (1024 * 1024)    /* any upstream body */
 #define PROXY_MAX_CRED_BODY (64 * 1024) /* bodies we inspect */
-#define PROXY_POOL_IDLE 4               /* idle upstreams kept per address */
+#define PROXY_POOL_IDLE 64              /* idle upstreams kept per address:
+                                         * as many as clients in flight, or
+                                         * each request pays a connect() */
 #define PROXY_STREAM_HIGH (256 * 1024)  /* client output before pausing */
 #define PROXY_STOP_MS 5000              /* graceful stop bound */
 #define PROXY_ACCEPT_PAUSE_MS 200       /* after EMFILE */
