@@ -64,7 +64,8 @@ struct gen_session {
 
 /* How a call on an instance session arrives. */
 enum gen_via {
-	GEN_LEGIT,	/* from the instance's public address */
+	GEN_FIRST,	/* the first call: from the primary public address */
+	GEN_LEGIT,	/* from the instance's public address(es) */
 	GEN_VPCE,	/* through a VPC endpoint: private address */
 	GEN_SERVICE,	/* an AWS service on the session's behalf */
 	GEN_ATTACKER	/* stolen key, foreign address */

@@ -109,7 +109,7 @@ gen_ev_call(struct buf *b, const struct gen_session *s, int64_t t,
 	} else if (via == GEN_ATTACKER) {
 		ip = s->attacker;
 		ua = thief_agents[s->idx % 3];
-	} else if (s->pubip4[0] != '\0' && gen_rand(r) % 2)
+	} else if (via == GEN_LEGIT && s->pubip4[0] != '\0' && gen_rand(r) % 2)
 		ip = s->pubip4;		/* the IPv4 address (if dual stack) */
 	buf_reset(b);
 	jw_begin(&jw, b);

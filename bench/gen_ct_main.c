@@ -126,9 +126,9 @@ gen_via(struct gen_run *g, const struct gen_session *s)
 	uint8_t *f = &g->fl[s->idx];
 	double u;
 
-	if (!(*f & GEN_USED)) {
+	if (!(*f & GEN_USED)) {	/* locks each family the thief may use */
 		*f |= GEN_USED;
-		return GEN_LEGIT;
+		return GEN_FIRST;
 	}
 	u = gen_unit(&g->r);
 	if (s->compromised && u < 0.3) {
