@@ -19,7 +19,8 @@ is "$(rpmspec -q --qf '%{VERSION}\n' --srpm "$spec" 2>/dev/null)" "$ver" \
 # Source0: the tree as `make dist` would ship it (git's files in a
 # checkout, else the unpacked release itself).
 mkdir -p "$T/SOURCES" "$T/src/imdsgate-$ver"
-if git -C "$top_srcdir" rev-parse --git-dir >/dev/null 2>&1; then
+# only when top_srcdir is the top of its own checkout (see scripts/build-deb)
+if [ "$(git -C "$top_srcdir" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$top_srcdir" && pwd -P)" ]; then
 	(cd "$top_srcdir" && git ls-files -z --cached --others --exclude-standard |
 		while IFS= read -r -d '' f; do if [ -e "$f" ]; then printf '%s\0' "$f"; fi; done |
 		tar --null -T - -cf -) | tar -xf - -C "$T/src/imdsgate-$ver"
