@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "buf.h"
-#include "jsonw.h"
+#include "common/buf.h"
+#include "common/jsonw.h"
 
 #define GEN_NACCOUNTS 4
 #define GEN_NREGIONS 2

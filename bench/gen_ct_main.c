@@ -13,9 +13,9 @@
 #include <time.h>
 
 #include "gen_ct.h"
-#include "log.h"
-#include "timefmt.h"
-#include "xmalloc.h"
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "common/xmalloc.h"
 
 #define GEN_USED 1	/* the session has made a call from its instance */
 #define GEN_HIT 2	/* its key has been used by the thief */

@@ -13,8 +13,8 @@
 #include <libdeflate.h>
 
 #include "gen_ct.h"
-#include "log.h"
-#include "xmalloc.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
 
 #define GEN_OBJ_PREFIX "{\"Records\":["
 

@@ -17,8 +17,8 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include "peer.h"
-#include "peer_int.h"
+#include "sys/peer.h"
+#include "sys/peer_int.h"
 
 #define BENCH_UID 65534
 

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
-#include "normpath.h"
-#include "rules.h"
+#include "common/buf.h"
+#include "rules/normpath.h"
+#include "rules/rules.h"
 
 #define BENCH_ROUNDS 31
 #define BENCH_ITERS 2000

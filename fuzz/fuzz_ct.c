@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ct_input.h"
-#include "ct_json.h"
-#include "detect.h"
-#include "detect_run.h"
-#include "xmalloc.h"
+#include "detect/ct_input.h"
+#include "detect/ct_json.h"
+#include "detect/detect.h"
+#include "detect/detect_run.h"
+#include "common/xmalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "http.h"
+#include "common/buf.h"
+#include "proxy/http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "jsonw.h"
+#include "common/buf.h"
+#include "common/jsonw.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

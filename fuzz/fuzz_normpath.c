@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "normpath.h"
+#include "rules/normpath.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

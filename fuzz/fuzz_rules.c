@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "rules.h"
+#include "rules/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -29,9 +29,9 @@ for want in imdsgated.8 imdsgate.conf.5 imdsgate.rules.5 imdsgate-detect.1 \
 	ok "man/$want exists" test -f "$top_srcdir/man/$want"
 done
 
-# imdsgate.conf(5) documents every key of src/conf.c's table.
-keys=$(sed -n 's/^[[:space:]]*{ "\([a-z]*\)", "\([a-z_]*\)",.*/\1 \2/p' \
-	"$top_srcdir/src/conf.c")
+# imdsgate.conf(5) documents every key of src/proxy/conf.c's table.
+keys=$(sed -n 's/^[[:space:]]*{ *"\([a-z]*\)", "\([a-z_]*\)",.*/\1 \2/p' \
+	"$top_srcdir/src/proxy/conf.c")
 ok "conf.c's key table was found" test -n "$keys"
 while read -r sect key; do
 	[ -n "$key" ] || continue

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
-#include "rules.h"
+#include "common/log.h"
+#include "rules/rules.h"
 
 int
 main(int argc, char **argv)

@@ -22,13 +22,13 @@
 #include <sys/capability.h>
 #include <sys/socket.h>
 
-#include "addr.h"
-#include "conf.h"
-#include "log.h"
-#include "origdst.h"
-#include "peer.h"
-#include "privs.h"
-#include "redirect.h"
+#include "common/addr.h"
+#include "proxy/conf.h"
+#include "common/log.h"
+#include "sys/origdst.h"
+#include "sys/peer.h"
+#include "sys/privs.h"
+#include "sys/redirect.h"
 
 static void
 usage(void)

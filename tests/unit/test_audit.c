@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "buf.h"
-#include "peer.h"
+#include "audit/audit.h"
+#include "common/buf.h"
+#include "sys/peer.h"
 #include "tap.h"
 
 #define SECRET	"wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"

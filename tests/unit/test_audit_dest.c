@@ -19,8 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "log.h"
+#include "audit/audit.h"
+#include "common/log.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/test_audit_dest.XXXXXX";

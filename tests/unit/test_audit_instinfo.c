@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
-#include "audit.h"
-#include "conf.h"
-#include "instinfo.h"
-#include "log.h"
+#include "common/addr.h"
+#include "audit/audit.h"
+#include "proxy/conf.h"
+#include "proxy/instinfo.h"
+#include "common/log.h"
 
 static struct instinfo *ii;
 

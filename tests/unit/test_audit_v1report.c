@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "v1report.h"
+#include "detect/v1report.h"
 
 static const char log_text[] =
     "{\"ts\":\"2026-11-23T10:00:02.000Z\",\"event\":\"request\",\"uid\":1001,"

@@ -4,12 +4,12 @@
 
 #include <stdint.h>
 
-#include "addr.h"
-#include "buf.h"
-#include "inifile.h"
-#include "jsonw.h"
+#include "common/addr.h"
+#include "common/buf.h"
+#include "common/inifile.h"
+#include "common/jsonw.h"
 #include "tap.h"
-#include "timefmt.h"
+#include "common/timefmt.h"
 
 static void
 test_escape_one(const char *in, size_t len, const char *want, const char *what)

@@ -6,14 +6,14 @@
 #include <libdeflate.h>
 #include <stdint.h>
 
-#include "ct_input.h"
-#include "ct_json.h"
-#include "detect_dedup.h"
-#include "detect_vpc.h"
-#include "iprange.h"
-#include "session.h"
+#include "detect/ct_input.h"
+#include "detect/ct_json.h"
+#include "detect/detect_dedup.h"
+#include "detect/detect_vpc.h"
+#include "detect/iprange.h"
+#include "detect/session.h"
 #include "tap.h"
-#include "xmalloc.h"
+#include "common/xmalloc.h"
 
 static void
 test_iprange(void)

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "http.h"
+#include "proxy/http.h"
 #include "tap.h"
 
 struct reqcase {

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "http.h"
+#include "proxy/http.h"
 #include "tap.h"
 
 #define ROUNDS 30000

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "normpath.h"
+#include "rules/normpath.h"
 #include "tap.h"
 
 struct np_case {

@@ -12,9 +12,9 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-#include "addr.h"
-#include "origdst.h"
-#include "peer.h"
+#include "common/addr.h"
+#include "sys/origdst.h"
+#include "sys/peer.h"
 #include "tap.h"
 
 struct pair { int lfd, cfd, afd; };

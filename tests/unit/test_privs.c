@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "privs.h"
+#include "proxy/conf.h"
+#include "sys/privs.h"
 #include "tap.h"
 
 static int

@@ -4,9 +4,9 @@
 
 #include <string.h>
 
-#include "addr.h"
-#include "conf.h"
-#include "redirect_int.h"
+#include "common/addr.h"
+#include "proxy/conf.h"
+#include "sys/redirect_int.h"
 #include "tap.h"
 
 static int

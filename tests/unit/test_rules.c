@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rules.h"
+#include "rules/rules.h"
 #include "tap.h"
 
 static const char *srcdir;

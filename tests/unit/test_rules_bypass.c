@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "normpath.h"
-#include "rules.h"
+#include "rules/normpath.h"
+#include "rules/rules.h"
 #include "tap.h"
 
 #define BYPASS_ROUNDS 200000

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "normpath.h"
-#include "rules.h"
+#include "rules/normpath.h"
+#include "rules/rules.h"
 #include "tap.h"
 
 #define GOLDEN_MAXSETS 16

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "sim.h"
+#include "common/buf.h"
+#include "sim/sim.h"
 #include "tap.h"
 
 static void

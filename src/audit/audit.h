@@ -1,0 +1,85 @@
+/* The audit log (INTERFACES.md): one JSON object per line, every decision
+ * and every credential fetch, never a SecretAccessKey or Token. Writes
+ * never block the proxy: a failing destination is reported on the
+ * diagnostics log at most once a minute and its records are dropped. */
+#ifndef IMDSGATE_AUDIT_H
+#define IMDSGATE_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct peer_info;
+
+/* spec: a file path (appended, created 0640), "syslog" or "stdout". */
+int audit_open(const char *spec, char *err, size_t errlen);
+void audit_reopen(void); /* SIGHUP: for logrotate */
+void audit_close(void);
+/* instance_id is added to every record once known. */
+void audit_set_instance_id(const char *);
+
+struct audit_req {
+	const struct peer_info *peer; /* NULL when unknown */
+	const char *client;           /* "IP:PORT" of the caller */
+	const char *method;
+	const char *path;   /* the path as requested */
+	int status;         /* status sent to the client */
+	uint64_t bytes;     /* body bytes sent */
+	int allow;          /* decision */
+	const char *rule;   /* deciding rule, NULL none */
+	int audit_mode;     /* mode = audit */
+	int imds_version;   /* 1 or 2 */
+	const char *reason; /* why refused, NULL if served */
+};
+void audit_request(const struct audit_req *);
+
+/* When a response body carried credentials: parse role (from path),
+ * AccessKeyId and Expiration out of body; log nothing else of it. Call
+ * it for every 200 response to a path under iam/security-credentials/ or
+ * identity-credentials/ (after audit_request): a body that is not a JSON
+ * object (the role listing) writes nothing. */
+void audit_credential_fetch(const struct peer_info *, const char *path,
+                            const char *body, size_t len);
+
+/* One network interface of the instance (network/interfaces/macs/MAC/). */
+struct audit_iface {
+	const char *mac, *vpc_id;
+	const char **local_ipv4s, **public_ipv4s, **ipv6s; /* NULL-terminated */
+};
+
+struct audit_instance {
+	const char *instance_id, *account_id, *region, *vpc_id;
+	const char **private_ips, **public_ips, **macs; /* NULL-terminated */
+	int require_token;
+	const struct audit_iface *ifaces; /* per interface; may be NULL */
+	int nifaces;
+};
+void audit_instance(const struct audit_instance *);
+
+/* What could not be served or went wrong (redirect vanished, ...). */
+void audit_error(const char *what, const char *detail);
+
+/* Internals, exposed for the unit tests. */
+
+/* What a credential body may put in the log: the AccessKeyId when it looks
+ * like one (16-128 of [A-Z0-9]) and an RFC 3339 Expiration; nothing else of
+ * the body is ever copied. Returns 0 when the body is a JSON object, -1
+ * when it is not (a listing, an error page); problem says what was odd. */
+struct audit_creds {
+	char access_key_id[129]; /* "" when absent or invalid */
+	char expiration[41];     /* "" when absent or invalid */
+	const char *problem;     /* NULL when both were found */
+};
+int audit_creds_parse(const char *body, size_t len, struct audit_creds *);
+/* The role named by a credential path (its last segment, query dropped);
+ * *identity is set for identity-credentials/. Returns 0 or -1. */
+int audit_creds_role(const char *path, char *role, size_t rolelen,
+                     int *identity);
+
+/* The destination: write one rendered record (no newline) as one line. */
+void audit_dest_write(const char *json, size_t len);
+/* Where "syslog" sends its datagrams (default /dev/log). */
+void audit_dest_set_syslog_path(const char *);
+/* Records dropped since audit_open. */
+unsigned long audit_dest_dropped(void);
+
+#endif

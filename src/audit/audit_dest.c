@@ -1,0 +1,279 @@
+/* Where audit records go: a file, syslog or stdout. Each record leaves in
+ * one write() or send(), so lines from one writer never interleave or
+ * tear; nothing here may block or kill the proxy, so a failing
+ * destination drops the record and says so at most once a minute. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit/audit.h"
+#include "common/buf.h"
+#include "common/log.h"
+
+#define AUDIT_WARN_EVERY 60            /* seconds between failure reports */
+#define AUDIT_SYSLOG_PRI (10 << 3 | 6) /* authpriv.info */
+#define AUDIT_SYSLOG_TAG "imdsgate-audit"
+
+enum audit_kind { AD_NONE, AD_FILE, AD_SYSLOG, AD_STDOUT };
+
+static struct {
+	enum audit_kind kind;
+	int fd;
+	int is_sock; /* stdout is a socket (journald) */
+	char path[PATH_MAX];
+	char syslog_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	time_t lastwarn;
+	int warned;
+	unsigned long dropped, dropped_reported;
+} ad = {.fd = -1, .syslog_path = "/dev/log"};
+
+static pthread_mutex_t ad_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+audit_dest_set_syslog_path(const char *p)
+{
+	snprintf(ad.syslog_path, sizeof ad.syslog_path, "%s", p);
+}
+
+unsigned long
+audit_dest_dropped(void)
+{
+	return ad.dropped;
+}
+
+/* Created 0640 whatever the umask: the log names users and processes. */
+static int
+audit_dest_open_file(const char *path)
+{
+	int fd;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC,
+	          0640);
+	if (fd != -1) {
+		if (fchmod(fd, 0640) == -1)
+			log_warn("audit log %s: chmod", path);
+		return fd;
+	}
+	if (errno != EEXIST)
+		return -1;
+	return open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
+}
+
+/* A datagram socket connected to the syslog daemon, never blocking. */
+static int
+audit_dest_open_syslog(void)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", ad.syslog_path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+static int
+audit_dest_open_fd(void)
+{
+	struct stat st;
+
+	switch (ad.kind) {
+	case AD_FILE:
+		return audit_dest_open_file(ad.path);
+	case AD_SYSLOG:
+		return audit_dest_open_syslog();
+	case AD_STDOUT:
+		ad.is_sock =
+		    fstat(STDOUT_FILENO, &st) == 0 && S_ISSOCK(st.st_mode);
+		return STDOUT_FILENO;
+	default:
+		errno = EINVAL;
+		return -1;
+	}
+}
+
+static void
+audit_dest_close_fd(void)
+{
+	if (ad.fd != -1 && ad.fd != STDOUT_FILENO)
+		close(ad.fd);
+	ad.fd = -1;
+}
+
+int
+audit_open(const char *spec, char *err, size_t errlen)
+{
+	pthread_mutex_lock(&ad_lock);
+	audit_dest_close_fd();
+	ad.dropped = ad.dropped_reported = 0;
+	ad.warned = 0;
+	if (strcmp(spec, "syslog") == 0)
+		ad.kind = AD_SYSLOG;
+	else if (strcmp(spec, "stdout") == 0)
+		ad.kind = AD_STDOUT;
+	else if (spec[0] == '/' && strlen(spec) < sizeof ad.path) {
+		ad.kind = AD_FILE;
+		snprintf(ad.path, sizeof ad.path, "%s", spec);
+	} else {
+		ad.kind = AD_NONE;
+		pthread_mutex_unlock(&ad_lock);
+		snprintf(err, errlen,
+		         "audit log \"%s\": not an absolute path, "
+		         "syslog or stdout",
+		         spec);
+		return -1;
+	}
+	/* syslog may come up after us: a missing socket is retried. */
+	if ((ad.fd = audit_dest_open_fd()) == -1 && ad.kind != AD_SYSLOG) {
+		snprintf(err, errlen, "audit log %s: %s", spec,
+		         strerror(errno));
+		ad.kind = AD_NONE;
+		pthread_mutex_unlock(&ad_lock);
+		return -1;
+	}
+	pthread_mutex_unlock(&ad_lock);
+	return 0;
+}
+
+/* logrotate renamed the file: write to a new one. If the new one cannot
+ * be opened, keep writing to the old one rather than lose records. */
+void
+audit_reopen(void)
+{
+	int fd;
+
+	pthread_mutex_lock(&ad_lock);
+	if (ad.kind == AD_FILE || ad.kind == AD_SYSLOG) {
+		if ((fd = audit_dest_open_fd()) == -1)
+			log_warn(
+			    "audit log %s: reopen failed, keeping the old one",
+			    ad.kind == AD_FILE ? ad.path : ad.syslog_path);
+		else {
+			audit_dest_close_fd();
+			ad.fd = fd;
+		}
+	}
+	pthread_mutex_unlock(&ad_lock);
+}
+
+void
+audit_close(void)
+{
+	pthread_mutex_lock(&ad_lock);
+	audit_dest_close_fd();
+	ad.kind = AD_NONE;
+	pthread_mutex_unlock(&ad_lock);
+}
+
+/* Report a failing destination at most once a minute, with a count. */
+static void
+audit_dest_failed(const char *what)
+{
+	struct timespec now;
+
+	ad.dropped++;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ad.warned && now.tv_sec - ad.lastwarn < AUDIT_WARN_EVERY)
+		return;
+	ad.warned = 1;
+	ad.lastwarn = now.tv_sec;
+	log_warn("audit log %s: %s; record dropped (%lu dropped so far)",
+	         ad.kind == AD_FILE     ? ad.path
+	         : ad.kind == AD_SYSLOG ? "syslog"
+	                                : "stdout",
+	         what, ad.dropped);
+}
+
+/* A short write to a file (disk full) would leave half a line: cut it
+ * off so every line in the file stays a whole record. */
+static void
+audit_dest_untear(ssize_t n)
+{
+	struct stat st;
+
+	if (n > 0 && fstat(ad.fd, &st) == 0 && st.st_size >= n)
+		(void)ftruncate(ad.fd, st.st_size - n);
+}
+
+static ssize_t
+audit_dest_send(const char *p, size_t len)
+{
+	if (ad.kind == AD_SYSLOG || (ad.kind == AD_STDOUT && ad.is_sock))
+		return send(ad.fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return write(ad.fd, p, len);
+}
+
+/* RFC 3164 framing, understood by rsyslog, syslog-ng and journald. */
+static void
+audit_dest_syslog_header(struct buf *b)
+{
+	char stamp[32];
+	struct tm tm;
+	time_t t = time(NULL);
+
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &tm);
+	buf_addf(b, "<%d>%s %s[%ld]: ", AUDIT_SYSLOG_PRI, stamp,
+	         AUDIT_SYSLOG_TAG, (long)getpid());
+}
+
+static void
+audit_dest_write_locked(const char *json, size_t len)
+{
+	struct buf b;
+	ssize_t n;
+
+	if (ad.kind == AD_NONE)
+		return;
+	if (ad.fd == -1 && (ad.kind != AD_SYSLOG ||
+	                    (ad.fd = audit_dest_open_syslog()) == -1)) {
+		audit_dest_failed("not open");
+		return;
+	}
+	buf_init(&b);
+	if (ad.kind == AD_SYSLOG)
+		audit_dest_syslog_header(&b);
+	buf_add(&b, json, len);
+	if (ad.kind != AD_SYSLOG)
+		buf_addc(&b, '\n');
+	n = audit_dest_send(b.data, b.len);
+	if (n != (ssize_t)b.len) {
+		if (n >= 0 && ad.kind == AD_FILE)
+			audit_dest_untear(n);
+		if (n >= 0)
+			errno = EIO;
+		audit_dest_failed(n >= 0 ? "short write" : "write");
+		/* syslogd restarted: connect afresh for the next record. */
+		if (ad.kind == AD_SYSLOG && n < 0 && errno != EAGAIN)
+			audit_dest_close_fd();
+	}
+	buf_free(&b);
+}
+
+void
+audit_dest_write(const char *json, size_t len)
+{
+	pthread_mutex_lock(&ad_lock);
+	audit_dest_write_locked(json, len);
+	pthread_mutex_unlock(&ad_lock);
+}

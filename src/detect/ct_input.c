@@ -1,0 +1,183 @@
+/* Reading CloudTrail inputs (see ct_input.h). */
+#include "config.h"
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libdeflate.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "detect/ct_input.h"
+#include "detect/ct_json.h"
+#include "common/xmalloc.h"
+
+#define HUGE_ALIGN ((size_t)2 << 20) /* x86-64 and arm64 huge page */
+
+void
+ct_input_free(struct ct_blob *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->mapped = 0;
+}
+
+/* Large buffers in huge pages: a 1 GiB trail read into 4 KiB pages costs
+ * more in page faults than the parser spends on it. */
+static void
+ct_input_huge(char *p, size_t len)
+{
+	uintptr_t a =
+	    ((uintptr_t)p + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1);
+
+	if (len >= 4 * HUGE_ALIGN && a < (uintptr_t)p + len)
+		madvise((void *)a,
+		        ((uintptr_t)p + len - a) & ~(uintptr_t)(HUGE_ALIGN - 1),
+		        MADV_HUGEPAGE);
+}
+
+/* Read all of fd; the buffer always keeps CT_PADDING spare zero bytes. */
+static int
+ct_input_slurp(int fd, struct ct_blob *b)
+{
+	size_t cap = 1 << 16;
+	struct stat st;
+	ssize_t n;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		cap = (size_t)st.st_size + 1;
+	b->data = xmalloc(cap + CT_PADDING);
+	ct_input_huge(b->data, cap);
+	b->len = b->mapped = 0;
+	for (;;) {
+		if (b->len == cap) {
+			cap *= 2;
+			b->data = xreallocarray(b->data, 1, cap + CT_PADDING);
+			ct_input_huge(b->data, cap);
+		}
+		n = read(fd, b->data + b->len, cap - b->len);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		b->len += (size_t)n;
+	}
+	memset(b->data + b->len, 0, CT_PADDING);
+	return 0;
+}
+
+/* One gzip member into out at out->len, growing the buffer as needed. */
+static int
+ct_input_member(struct libdeflate_decompressor *d, const char *src, size_t len,
+                size_t *used, struct ct_blob *out, size_t *cap)
+{
+	uint32_t isize;
+	size_t want, got;
+	enum libdeflate_result r;
+
+	memcpy(&isize, src + len - 4, 4); /* a hint only: untrusted */
+	want = isize; /* deflate cannot expand beyond 1032:1 */
+	if (want / 1032 > len)
+		want = len * 1032;
+	if (want > CT_INPUT_MAXOUT)
+		want = CT_INPUT_MAXOUT;
+	if (want < 4096)
+		want = 4096;
+	for (;;) {
+		if (out->len + want > *cap) {
+			*cap = out->len + want;
+			out->data =
+			    xreallocarray(out->data, 1, *cap + CT_PADDING);
+		}
+		r = libdeflate_gzip_decompress_ex(d, src, len,
+		                                  out->data + out->len,
+		                                  *cap - out->len, used, &got);
+		if (r == LIBDEFLATE_SUCCESS) {
+			out->len += got;
+			return 0;
+		}
+		if (r != LIBDEFLATE_INSUFFICIENT_SPACE)
+			return -1;
+		if (out->len + want * 2 > CT_INPUT_MAXOUT)
+			return -2;
+		want *= 2;
+	}
+}
+
+int
+ct_input_gunzip(const char *src, size_t len, struct ct_blob *out, char *err,
+                size_t errlen)
+{
+	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+	size_t off = 0, used, cap = 0;
+	int r = 0;
+
+	out->data = NULL;
+	out->len = out->mapped = 0;
+	while (r == 0 && off + 18 <= len && (unsigned char)src[off] == 0x1f &&
+	       (unsigned char)src[off + 1] == 0x8b) {
+		r = ct_input_member(d, src + off, len - off, &used, out, &cap);
+		off += used;
+	}
+	libdeflate_free_decompressor(d);
+	if (r == -2)
+		snprintf(err, errlen, "decompressed size over %zu bytes",
+		         (size_t)CT_INPUT_MAXOUT);
+	else if (r != 0 || out->data == NULL)
+		snprintf(err, errlen, "corrupt gzip data at byte %zu", off);
+	if (r != 0 || out->data == NULL) {
+		ct_input_free(out);
+		return -1;
+	}
+	memset(out->data + out->len, 0, CT_PADDING);
+	return 0;
+}
+
+int
+ct_input_sniff(struct ct_blob *b, char *err, size_t errlen)
+{
+	struct ct_blob z;
+
+	if (b->len < 2 || (unsigned char)b->data[0] != 0x1f ||
+	    (unsigned char)b->data[1] != 0x8b)
+		return 0;
+	if (ct_input_gunzip(b->data, b->len, &z, err, errlen) != 0) {
+		ct_input_free(b);
+		return -1;
+	}
+	ct_input_free(b);
+	*b = z;
+	return 0;
+}
+
+/* read(), not mmap(): a file truncated while mapped (log rotation, a
+ * copy in progress) would kill the process with SIGBUS. */
+int
+ct_input_read(const char *path, struct ct_blob *b, char *err, size_t errlen)
+{
+	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	int r, saved;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	r = ct_input_slurp(fd, b);
+	saved = errno;
+	if (fd > 0)
+		close(fd);
+	if (r != 0) {
+		free(b->data);
+		b->data = NULL;
+		snprintf(err, errlen, "%s", strerror(saved));
+		return -1;
+	}
+	return ct_input_sniff(b, err, errlen);
+}

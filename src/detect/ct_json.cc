@@ -1,0 +1,449 @@
+// The CloudTrail record parser (see ct_json.h): the one C++ file, because
+// simdjson On Demand is what makes the reader fast enough to keep up with
+// an organisation trail on one core.
+#include <simdjson.h>
+#include <cstring>
+#include <string_view>
+#include <vector>
+#include "detect/ct_json.h"
+
+using namespace simdjson;
+using std::string_view;
+
+namespace
+{
+
+struct ctx {
+	ondemand::parser outer;
+	ondemand::parser inner;    // strings holding events
+	std::vector<char> scratch; // padded copy of such a string
+	ct_event_cb *cb;
+	ct_error_cb *errcb;
+	void *arg;
+	ct_counts *counts;
+	uint64_t index;
+};
+
+// Field names to slots, checked in the order CloudTrail writes them most.
+struct keymap {
+	string_view key; // a view: no strlen per comparison
+	ct_field slot;
+};
+const keymap top_keys[] = {
+    {"eventID", CT_EVENTID},
+    {"eventTime", CT_TIME},
+    {"@timestamp", CT_TIME},
+    {"eventName", CT_NAME},
+    {"eventSource", CT_SOURCE},
+    {"sourceIPAddress", CT_SRCIP},
+    {"userAgent", CT_UA},
+    {"awsRegion", CT_REGION},
+    {"recipientAccountId", CT_RECIPIENT},
+    {"vpcEndpointId", CT_VPCE},
+    {"errorCode", CT_ERRCODE},
+    {"vpcEndpointAccountId", CT_VPCE_ACCT},
+};
+const keymap ui_keys[] = {
+    {"type", CT_UI_TYPE},           {"arn", CT_UI_ARN},
+    {"accessKeyId", CT_UI_KEY},     {"accountId", CT_UI_ACCOUNT},
+    {"invokedBy", CT_UI_INVOKEDBY},
+};
+
+// A string value into a slot; other types leave the slot empty.
+void
+take(ondemand::value v, ct_str &out)
+{
+	string_view s;
+	if (v.get_string().get(s) == SUCCESS) {
+		out.p = s.data();
+		out.n = s.size();
+	}
+}
+
+void
+push(ondemand::value v, ct_str *arr, int &n, int max)
+{
+	if (n < max) {
+		arr[n] = ct_str{nullptr, 0};
+		take(v, arr[n]);
+		if (arr[n].p != nullptr)
+			n++;
+	}
+}
+
+bool
+is_ip_key(string_view k)
+{
+	return k == "privateIpAddress" || k == "publicIp" || k == "ipAddress" ||
+	       k == "privateIp" || k == "ipv6Address" || k == "carrierIp" ||
+	       k == "customerOwnedIp";
+}
+
+void walk_params(ondemand::value v, ct_event &ev, int depth);
+
+// Parameters of EC2 calls carry instance ids and addresses at any depth.
+void
+walk_object(ondemand::object o, ct_event &ev, int depth)
+{
+	for (auto field : o) {
+		string_view k;
+		if (field.unescaped_key().get(k) != SUCCESS)
+			return;
+		ondemand::value v;
+		if (field.value().get(v) != SUCCESS)
+			return;
+		if (k == "instanceId")
+			push(v, ev.instances, ev.ninstances, CT_MAXIDS);
+		else if (k == "networkInterfaceId")
+			push(v, ev.enis, ev.nenis, CT_MAXIDS);
+		else if (is_ip_key(k))
+			push(v, ev.ips, ev.nips, CT_MAXIPS);
+		else if (k == "roleSessionName")
+			take(v, ev.f[CT_SESSNAME]);
+		else if (k == "roleArn")
+			take(v, ev.f[CT_ROLEARN]);
+		else if (k == "accessKeyId")
+			take(v, ev.f[CT_RESP_KEY]);
+		else if (k == "vpcId")
+			take(v, ev.f[CT_VPCID]);
+		else
+			walk_params(v, ev, depth + 1);
+	}
+}
+
+void
+walk_params(ondemand::value v, ct_event &ev, int depth)
+{
+	ondemand::json_type t;
+	if (depth > 8 || v.type().get(t) != SUCCESS)
+		return;
+	if (t == ondemand::json_type::object) {
+		ondemand::object o;
+		if (v.get_object().get(o) == SUCCESS)
+			walk_object(o, ev, depth);
+	} else if (t == ondemand::json_type::array) {
+		ondemand::array a;
+		if (v.get_array().get(a) != SUCCESS)
+			return;
+		for (auto el : a) {
+			ondemand::value ev2;
+			if (el.get(ev2) != SUCCESS)
+				return;
+			walk_params(ev2, ev, depth + 1);
+		}
+	}
+}
+
+// sessionContext: how the credentials were delivered, and the role.
+void
+walk_session(ondemand::object o, ct_event &ev)
+{
+	for (auto field : o) {
+		string_view k;
+		if (field.unescaped_key().get(k) != SUCCESS)
+			return;
+		ondemand::value v;
+		if (field.value().get(v) != SUCCESS)
+			return;
+		if (k == "ec2RoleDelivery")
+			take(v, ev.f[CT_DELIVERY]);
+		else if (k == "sessionIssuer") {
+			ondemand::object si;
+			if (v.get_object().get(si) != SUCCESS)
+				continue;
+			ondemand::value a;
+			if (si.find_field_unordered("arn").get(a) == SUCCESS)
+				take(a, ev.f[CT_ISSUER_ARN]);
+		}
+	}
+}
+
+void
+walk_identity(ondemand::object o, ct_event &ev)
+{
+	for (auto field : o) {
+		string_view k;
+		if (field.unescaped_key().get(k) != SUCCESS)
+			return;
+		ondemand::value v;
+		if (field.value().get(v) != SUCCESS)
+			return;
+		if (k == "sessionContext") {
+			ondemand::object sc;
+			if (v.get_object().get(sc) == SUCCESS)
+				walk_session(sc, ev);
+			continue;
+		}
+		for (const keymap &m : ui_keys)
+			if (k == m.key) {
+				take(v, ev.f[m.slot]);
+				break;
+			}
+	}
+}
+
+// One member of an event object. Returns false when k is not an event key.
+bool
+event_field(string_view k, ondemand::value v, ct_event &ev)
+{
+	for (const keymap &m : top_keys)
+		if (k == m.key) {
+			if (m.slot != CT_TIME || ev.f[CT_TIME].p == nullptr ||
+			    k == "eventTime")
+				take(v, ev.f[m.slot]);
+			return true;
+		}
+	if (k == "userIdentity") {
+		ondemand::object o;
+		if (v.get_object().get(o) == SUCCESS)
+			walk_identity(o, ev);
+		return true;
+	}
+	if (k == "requestParameters" || k == "responseElements") {
+		walk_params(v, ev, 0);
+		return true;
+	}
+	return false;
+}
+
+void
+emit(ctx &c, ct_event &ev)
+{
+	ev.index = c.index++;
+	c.counts->records++;
+	c.cb(&ev, c.arg);
+}
+
+void
+bad(ctx &c, const char *what, uint64_t offset)
+{
+	c.counts->malformed++;
+	c.errcb(what, c.index++, offset, c.arg);
+}
+
+// An event given as an object value (Records[], detail, an array member).
+void
+event_object(ctx &c, ondemand::value v)
+{
+	ondemand::object o;
+	if (v.get_object().get(o) != SUCCESS) {
+		bad(c, "record is not an object", 0);
+		return;
+	}
+	ct_event ev;
+	std::memset(&ev, 0, sizeof ev);
+	for (auto field : o) {
+		string_view k;
+		ondemand::value fv;
+		if (field.unescaped_key().get(k) != SUCCESS ||
+		    field.value().get(fv) != SUCCESS) {
+			bad(c, "malformed record", 0);
+			return;
+		}
+		event_field(k, fv, ev);
+	}
+	emit(c, ev);
+}
+
+int parse_doc(ctx &c, ondemand::parser &p, const char *buf, size_t len,
+              size_t cap, int depth);
+
+// A JSON string holding an event (CloudWatch Logs message, lookup-events
+// CloudTrailEvent): copy it with padding and parse it on its own.
+void
+event_string(ctx &c, ondemand::value v, int depth)
+{
+	string_view s;
+	if (v.get_string().get(s) != SUCCESS || depth > 0) {
+		bad(c, "embedded event is not a string", 0);
+		return;
+	}
+	c.scratch.resize(s.size() + CT_PADDING);
+	std::memcpy(c.scratch.data(), s.data(), s.size());
+	std::memset(c.scratch.data() + s.size(), 0, CT_PADDING);
+	// Strings from the outer parser stay valid: only inner is reused.
+	ondemand::parser &p = c.inner;
+	if (parse_doc(c, p, c.scratch.data(), s.size(), c.scratch.size(),
+	              depth + 1) != 0)
+		bad(c, "embedded event is not valid JSON", 0);
+}
+
+// Records[] of events, or logEvents[]/Events[] of wrappers with a string.
+void
+each_member(ctx &c, ondemand::value v, const char *inner, int depth)
+{
+	ondemand::array a;
+	if (v.get_array().get(a) != SUCCESS) {
+		bad(c, "container member is not an array", 0);
+		return;
+	}
+	for (auto el : a) {
+		ondemand::value ev;
+		if (el.get(ev) != SUCCESS) {
+			bad(c, "malformed array member", 0);
+			return;
+		}
+		if (inner == nullptr) {
+			event_object(c, ev);
+			continue;
+		}
+		ondemand::object o;
+		ondemand::value s;
+		if (ev.get_object().get(o) != SUCCESS ||
+		    o.find_field_unordered(inner).get(s) != SUCCESS)
+			bad(c, "wrapper without its event", 0);
+		else
+			event_string(c, s, depth);
+	}
+}
+
+// A top-level object: a container of events or an event itself.
+int
+object_doc(ctx &c, ondemand::object o, int depth)
+{
+	ct_event ev;
+	bool container = false, any = false;
+	std::memset(&ev, 0, sizeof ev);
+	for (auto field : o) {
+		string_view k;
+		ondemand::value v;
+		if (field.unescaped_key().get(k) != SUCCESS ||
+		    field.value().get(v) != SUCCESS)
+			return -1;
+		if (k == "Records") {
+			container = true;
+			each_member(c, v, nullptr, depth);
+		} else if (k == "logEvents") {
+			container = true;
+			each_member(c, v, "message", depth);
+		} else if (k == "Events") {
+			container = true;
+			each_member(c, v, "CloudTrailEvent", depth);
+		} else if (k == "detail") {
+			container = true;
+			event_object(c, v);
+		} else if (k == "digestPublicKeyFingerprint" ||
+		           k == "digestS3Object") {
+			c.counts->digest = 1;
+			return 0;
+		} else if (event_field(k, v, ev))
+			any = true;
+	}
+	if (!container && any)
+		emit(c, ev);
+	return 0;
+}
+
+int
+parse_doc(ctx &c, ondemand::parser &p, const char *buf, size_t len, size_t cap,
+          int depth)
+{
+	ondemand::document doc;
+	ondemand::json_type t;
+	padded_string_view view(buf, len, cap);
+	if (p.iterate(view).get(doc) != SUCCESS || doc.type().get(t) != SUCCESS)
+		return -1;
+	if (t == ondemand::json_type::array) {
+		ondemand::array a;
+		if (doc.get_array().get(a) != SUCCESS)
+			return -1;
+		for (auto el : a) {
+			ondemand::value v;
+			if (el.get(v) != SUCCESS)
+				return -1;
+			event_object(c, v);
+		}
+		return 0;
+	}
+	ondemand::object o;
+	if (doc.get_object().get(o) != SUCCESS)
+		return -1;
+	return object_doc(c, o, depth);
+}
+
+// JSON lines when the first non-blank line is a whole value by itself.
+bool
+looks_like_lines(const char *buf, size_t len)
+{
+	size_t i = 0, e;
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' ||
+	                   buf[i] == '\n'))
+		i++;
+	if (i == len || (buf[i] != '{' && buf[i] != '['))
+		return false;
+	const char *nl =
+	    static_cast<const char *>(std::memchr(buf + i, '\n', len - i));
+	e = nl != nullptr ? static_cast<size_t>(nl - buf) : len;
+	while (e > i &&
+	       (buf[e - 1] == ' ' || buf[e - 1] == '\r' || buf[e - 1] == '\t'))
+		e--;
+	return e - i > 1 && (buf[e - 1] == '}' || buf[e - 1] == ']');
+}
+
+int
+parse_lines(ctx &c, const char *buf, size_t len)
+{
+	size_t off = 0;
+	while (off < len) {
+		const char *nl = static_cast<const char *>(
+		    std::memchr(buf + off, '\n', len - off));
+		size_t end =
+		    nl != nullptr ? static_cast<size_t>(nl - buf) : len;
+		size_t s = off;
+		while (s < end &&
+		       (buf[s] == ' ' || buf[s] == '\t' || buf[s] == '\r'))
+			s++;
+		if (s < end) {
+			uint64_t before = c.counts->records;
+			if (parse_doc(c, c.outer, buf + s, end - s,
+			              len + CT_PADDING - s, 0) != 0 &&
+			    c.counts->records == before)
+				bad(c, "malformed JSON line", s);
+		}
+		off = end + 1;
+	}
+	return 0;
+}
+
+} // namespace
+
+static int
+ct_parse_as(const char *buf, size_t len, ct_event_cb *cb, ct_error_cb *errcb,
+            void *arg, struct ct_counts *counts, bool lines)
+{
+	static thread_local ctx *c;
+	if (c == nullptr)
+		c = new ctx();
+	c->cb = cb;
+	c->errcb = errcb;
+	c->arg = arg;
+	c->counts = counts;
+	c->index = 0;
+	try {
+		if (lines || looks_like_lines(buf, len))
+			return parse_lines(*c, buf, len);
+		return parse_doc(*c, c->outer, buf, len, len + CT_PADDING, 0);
+	} catch (...) {
+		return -1;
+	}
+}
+
+extern "C" int
+ct_parse(const char *buf, size_t len, ct_event_cb *cb, ct_error_cb *errcb,
+         void *arg, struct ct_counts *counts)
+{
+	return ct_parse_as(buf, len, cb, errcb, arg, counts, false);
+}
+
+extern "C" int
+ct_parse_lines(const char *buf, size_t len, ct_event_cb *cb, ct_error_cb *errcb,
+               void *arg, struct ct_counts *counts)
+{
+	return ct_parse_as(buf, len, cb, errcb, arg, counts, true);
+}
+
+extern "C" int
+ct_is_lines(const char *buf, size_t len)
+{
+	return looks_like_lines(buf, len) ? 1 : 0;
+}

@@ -1,0 +1,224 @@
+/* imdsgate-detect: find stolen instance credentials in CloudTrail. main
+ * does option parsing and start-up order only. */
+#include "config.h"
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "detect/detect.h"
+#include "detect/detect_follow.h"
+#include "detect/detect_run.h"
+#include "common/log.h"
+#include "detect/state.h"
+#include "detect/v1report.h"
+
+#define EXIT_FINDINGS 3
+
+static volatile int detect_stop;
+static const char *detect_state;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: imdsgate-detect [--proxy-log FILE]... "
+	           "[--threat-list FILE]... [--ip-ranges FILE]\n"
+	           "       [--user-agents FILE] [--state FILE] [--follow] "
+	           "[--format json|asff|ocsf|text]\n"
+	           "       [--on-finding CMD] [-v] PATH...\n"
+	           "       imdsgate-detect --v1-report AUDIT.LOG [--format "
+	           "json|text]\n");
+}
+
+static void
+detect_onsig(int sig)
+{
+	(void)sig;
+	detect_stop = 1;
+}
+
+static void
+detect_save(struct detect *d)
+{
+	char err[512];
+
+	if (detect_state != NULL && state_save(detect_state, &d->sessions,
+	                                       &d->vpcs, err, sizeof err) != 0)
+		log_warnx("%s", err);
+}
+
+static int
+detect_format(const char *s, enum ffmt *f)
+{
+	static const char *names[] = {"json", "asff", "ocsf", "text"};
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*f = (enum ffmt)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* Option values that load files: each error names FILE[:LINE]. */
+static int
+detect_option(struct detect *d, int c, const char *arg)
+{
+	char err[512];
+	int r = 0;
+
+	err[0] = '\0';
+	switch (c) {
+	case 'p':
+		r = detect_proxy_load(d, arg, err, sizeof err);
+		break;
+	case 't':
+		r = iprange_load_list(&d->threats, arg, err, sizeof err);
+		d->have_threats = 1;
+		break;
+	case 'r':
+		r = iprange_load_aws(&d->aws, arg, err, sizeof err);
+		d->have_aws = 1;
+		break;
+	case 'u':
+		r = detect_agents_load(d, arg, err, sizeof err);
+		break;
+	}
+	if (r != 0)
+		fprintf(stderr, "imdsgate-detect: %s\n", err);
+	return r;
+}
+
+static const struct option longopts[] = {
+    {"proxy-log", required_argument, NULL, 'p'},
+    {"threat-list", required_argument, NULL, 't'},
+    {"ip-ranges", required_argument, NULL, 'r'},
+    {"user-agents", required_argument, NULL, 'u'},
+    {"state", required_argument, NULL, 's'},
+    {"follow", no_argument, NULL, 'f'},
+    {"format", required_argument, NULL, 'F'},
+    {"on-finding", required_argument, NULL, 'o'},
+    {"v1-report", required_argument, NULL, '1'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}};
+
+static void
+detect_summary(const struct detect *d)
+{
+	log_info("%llu events, %llu duplicates, %llu malformed, %llu without "
+	         "time, %llu bad addresses, %zu sessions, %zu findings",
+	         (unsigned long long)d->events, (unsigned long long)d->dups,
+	         (unsigned long long)d->malformed,
+	         (unsigned long long)d->notime, (unsigned long long)d->badip,
+	         d->sessions.count, d->findings.n);
+}
+
+static int
+detect_main(struct detect *d, char **paths, int n, int follow, int verbose)
+{
+	char err[512];
+	int i, bad = 0;
+
+	if (detect_state != NULL &&
+	    state_load(detect_state, &d->sessions, &d->intern, &d->vpcs, err,
+	               sizeof err) != 0) {
+		fprintf(stderr, "imdsgate-detect: %s\n", err);
+		return 1;
+	}
+	if (follow)
+		d->findings.stream = stdout;
+	for (i = 0; i < n; i++)
+		if (detect_run_path(d, paths[i]) != 0)
+			bad = 1;
+	detect_save(d);
+	if (follow) {
+		signal(SIGINT, detect_onsig);
+		signal(SIGTERM, detect_onsig);
+		detect_follow(d, paths, n, &detect_stop, detect_save);
+		detect_save(d);
+	} else
+		findings_write(&d->findings, stdout);
+	if (verbose)
+		detect_summary(d);
+	if (bad)
+		return 1;
+	return d->findings.n > 0 ? EXIT_FINDINGS : 0;
+}
+
+/* Options, then the run; every path out frees through main. */
+static int
+detect_args(struct detect *d, int argc, char **argv)
+{
+	const char *v1 = NULL;
+	int c, follow = 0, verbose = 0;
+
+	while ((c = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+		case 't':
+		case 'r':
+		case 'u':
+			if (detect_option(d, c, optarg) != 0)
+				return 2;
+			break;
+		case 's':
+			detect_state = optarg;
+			break;
+		case 'f':
+			follow = 1;
+			break;
+		case 'o':
+			d->findings.on_finding = optarg;
+			break;
+		case '1':
+			v1 = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'F':
+			if (detect_format(optarg, &d->findings.fmt) == 0)
+				break;
+			fprintf(stderr, "imdsgate-detect: unknown format %s\n",
+			        optarg);
+			return 2;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("imdsgate-detect %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	log_setverbose(verbose);
+	if (v1 != NULL)
+		return v1report_run(v1, stdout, d->findings.fmt != FMT_TEXT);
+	if (optind == argc) {
+		usage(stderr);
+		return 2;
+	}
+	return detect_main(d, argv + optind, argc - optind, follow, verbose);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct detect d;
+	int r;
+
+	log_init("imdsgate-detect", LOG_TO_STDERR, 0);
+	detect_init(&d);
+	d.findings.now = (int64_t)time(NULL) * 1000;
+	r = detect_args(&d, argc, argv);
+	fflush(stdout);
+	detect_free(&d);
+	return ferror(stdout) ? 1 : r;
+}

@@ -1,0 +1,49 @@
+/* What the detector learns per VPC (or, without one, per session): the
+ * public addresses its private instances reach AWS from (NAT egress) and
+ * the VPC endpoints they use, one set per service. */
+#ifndef IMDSGATE_DETECT_VPC_H
+#define IMDSGATE_DETECT_VPC_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detect/ct_json.h"
+#include "detect/detect_map.h"
+#include "detect/iprange.h"
+
+#define VPC_MAXEGRESS 32    /* egress addresses kept per VPC */
+#define VPC_MAXENDPOINTS 64 /* endpoint ids kept per VPC */
+
+struct vpc_endpoint {
+	const char *service; /* interned eventSource */
+	char id[32];         /* "vpce-…" */
+};
+
+/* Egress flags. */
+#define VPC_SEEN 0x01    /* used by an instance of the VPC: locks it */
+#define VPC_GATEWAY 0x02 /* a NAT gateway's address from CreateNatGateway */
+
+struct vpc_scope {
+	struct ip16 egress[VPC_MAXEGRESS];
+	uint8_t eflags[VPC_MAXEGRESS];
+	int negress;
+	struct vpc_endpoint *ep;
+	int nep;
+};
+
+/* Find or create the scope named id ("vpc-…", or a session id). */
+struct vpc_scope *detect_vpc_get(struct dmap *, const char *id);
+/* NAT egress: 0 when ip may be used (known, or the first of its family
+ * seen in use, which is then learnt), -1 when instances of the VPC were
+ * seen using other addresses of that family and ip is not a known one. */
+int detect_vpc_egress(struct vpc_scope *, const struct ip16 *);
+void detect_vpc_add_egress(struct vpc_scope *, const struct ip16 *,
+                           uint8_t flags);
+/* An endpoint used for a service: 0 known or learnt (first for that
+ * service), -1 when the service's endpoints are known and id is new. */
+int detect_vpc_endpoint(struct vpc_scope *, const char *service,
+                        const struct ct_str *id);
+/* Add without checking (state loading, EC2 calls). */
+void detect_vpc_add_endpoint(struct vpc_scope *, const char *service,
+                             const char *id, size_t idlen);
+void detect_vpc_free(struct dmap *);
+#endif

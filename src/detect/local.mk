@@ -1,0 +1,37 @@
+# Build fragment for the detect area (see Makefile.am): imdsgate-detect,
+# the CloudTrail reader (simdjson, in its own C++ library), the session
+# table, findings, and their tests.
+libimdsgate_a_SOURCES += \
+	src/detect/ct_input.c src/detect/ct_input.h src/detect/ct_walk.c \
+	src/detect/iprange.c src/detect/iprange.h src/detect/iprange_load.c \
+	src/detect/detect_map.c src/detect/detect_map.h src/detect/detect_vpc.c src/detect/detect_vpc.h \
+	src/detect/session.c src/detect/session.h \
+	src/detect/findings.c src/detect/findings.h src/detect/findings_fmt.c \
+	src/detect/detect_dedup.c src/detect/detect_dedup.h \
+	src/detect/detect.c src/detect/detect.h src/detect/detect_ec2.c src/detect/detect_proxy.c \
+	src/detect/detect_run.c src/detect/detect_run.h \
+	src/detect/detect_follow.c src/detect/detect_follow.h \
+	src/detect/state.c src/detect/state.h \
+	src/detect/v1report.c src/detect/v1report.h
+
+# The one C++ file: linked only by imdsgate-detect and its tests.
+noinst_LIBRARIES += libctjson.a
+libctjson_a_SOURCES = src/detect/ct_json.cc src/detect/ct_json.h
+DETECT_LIBS = $(IMDSGATE_LIBS) libctjson.a $(SIMDJSON_LIBS) -lstdc++
+
+bin_PROGRAMS += imdsgate-detect
+imdsgate_detect_SOURCES = src/detect/detect_main.c
+imdsgate_detect_LDADD = $(DETECT_LIBS)
+nodist_EXTRA_imdsgate_detect_SOURCES = dummy.cxx
+
+check_PROGRAMS += tests/unit/test_detect
+tests_unit_test_detect_SOURCES = tests/unit/test_detect.c tests/unit/tap.h
+tests_unit_test_detect_LDADD = $(DETECT_LIBS)
+nodist_EXTRA_tests_unit_test_detect_SOURCES = dummy.cxx
+TESTS += tests/unit/test_detect
+
+DETECT_INTEGRATION_TESTS = tests/integration/detect-scenarios.sh \
+	tests/integration/detect-forms.sh tests/integration/detect-state.sh
+TESTS += $(DETECT_INTEGRATION_TESTS)
+EXTRA_DIST += $(DETECT_INTEGRATION_TESTS) tests/detect
+dist_man_MANS += man/imdsgate-detect.1

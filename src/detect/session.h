@@ -1,0 +1,63 @@
+/* The session table of the lock-IP method: one entry per instance (its
+ * role session and its identity-role session share it) or network
+ * interface, holding the IPs its credentials may be used from. */
+#ifndef IMDSGATE_SESSION_H
+#define IMDSGATE_SESSION_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detect/detect_map.h"
+#include "detect/iprange.h"
+
+#define SESSION_TTL_MS (6LL * 3600 * 1000) /* instance creds live ~6 h */
+#define SESSION_INLINE 4                   /* IPs held without malloc */
+#define SESSION_MAXIPS 64                  /* beyond: oldest learned go */
+
+/* Entry flags. */
+#define SESS_SEEDED 0x01  /* true IPs known from an imdsgated log */
+#define SESS_PROXY 0x02   /* runs imdsgated: keys must come from it */
+#define SESS_TOKEN 0x04   /* its imdsgated requires IMDSv2 tokens */
+#define SESS_RELEARN 0x08 /* an EIP was associated, address unknown */
+#define SESS_ENI 0x10     /* a network interface, not an instance */
+
+/* IP flags. */
+#define SIP_KNOWN 0x01   /* from the proxy log or an EC2 call: kept */
+#define SIP_LEARNED 0x02 /* first use: forgotten when the TTL ends */
+
+struct sip {
+	struct ip16 ip;
+	uint8_t flags;
+};
+
+struct session {
+	char id[24];      /* "i-…" lower case, or "eni-…" */
+	char peer[24];    /* ENI: the instance it is attached to */
+	const char *role; /* interned role name */
+	const char *vpc;  /* interned VPC id from imdsgated's log, or NULL */
+	int64_t expires;  /* ms; learned IPs end here */
+	uint8_t flags;
+	uint8_t nips, cap; /* cap > SESSION_INLINE: ips in more */
+	struct sip ips[SESSION_INLINE];
+	struct sip *more;
+};
+
+struct session_table {
+	struct dmap map;
+	size_t count;
+};
+
+/* Find or (create) the entry for an id, case-insensitively. */
+struct session *session_get(struct session_table *, const char *id, size_t len,
+                            int create);
+int session_has(const struct session *, const struct ip16 *);
+/* Whether an IP of the same class (private or public, IPv4 or IPv6) is
+ * already held: a dual-stack instance in a VPC has one of each. */
+int session_has_class(const struct session *, const struct ip16 *);
+void session_add(struct session *, const struct ip16 *, uint8_t flags);
+/* Forget learned IPs once the TTL is over. */
+void session_expire(struct session *, int64_t now);
+const struct sip *session_ip(const struct session *, int i);
+/* "1.2.3.4,10.0.0.5" into out. */
+char *session_ips_fmt(const struct session *, char *out, size_t len);
+void session_table_free(struct session_table *);
+#endif

@@ -1,0 +1,266 @@
+/* Configuration: a table of keys, each with a parser and bounds, so
+ * adding a key is one line and every error names the file and line. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/addr.h"
+#include "proxy/conf.h"
+#include "common/inifile.h"
+
+enum conf_type {
+	CT_BOOL,
+	CT_STR,
+	CT_MS,
+	CT_INT,
+	CT_LISTEN,
+	CT_UPSTREAM,
+	CT_MODE,
+	CT_BACKEND
+};
+
+struct conf_key {
+	const char *section;
+	const char *name;
+	enum conf_type type;
+	size_t off;
+	long min, max; /* CT_INT, CT_MS (ms) bounds */
+};
+
+#define O(f) offsetof(struct conf, f)
+static const struct conf_key conf_keys[] = {
+    {"proxy", "listen", CT_LISTEN, O(listen), 0, 0},
+    {"proxy", "upstream", CT_UPSTREAM, O(upstream4), 0, 0},
+    {"proxy", "mode", CT_MODE, O(mode), 0, 0},
+    {"proxy", "require_token", CT_BOOL, O(require_token), 0, 1},
+    {"proxy", "bind_token_to_uid", CT_BOOL, O(bind_token_to_uid), 0, 1},
+    {"proxy", "user", CT_STR, O(user), 1, sizeof(((struct conf *)0)->user)},
+    {"proxy", "connect_timeout", CT_MS, O(connect_timeout_ms), 10, 60000},
+    {"proxy", "upstream_timeout", CT_MS, O(upstream_timeout_ms), 10, 60000},
+    {"proxy", "upstream_body_timeout", CT_MS, O(upstream_body_timeout_ms), 100,
+     3600000},
+    {"proxy", "client_timeout", CT_MS, O(client_timeout_ms), 100, 3600000},
+    {"proxy", "max_connections", CT_INT, O(max_connections), 1, 1000000},
+    {"proxy", "max_connections_per_uid", CT_INT, O(max_connections_per_uid), 1,
+     1000000},
+    {"proxy", "process_info", CT_BOOL, O(peer_process), 0, 1},
+    {"rules", "dir", CT_STR, O(rules_dir), 1, PATH_MAX},
+    {"log", "audit", CT_STR, O(audit), 1, PATH_MAX},
+    {"redirect", "manage", CT_BOOL, O(redirect_manage), 0, 1},
+    {"redirect", "backend", CT_BACKEND, O(redirect_backend), 0, 0},
+    {"redirect", "check_interval", CT_MS, O(redirect_check_ms), 100, 3600000},
+    {"instance", "poll_interval", CT_MS, O(instance_poll_ms), 1000, 86400000},
+};
+#undef O
+
+void
+conf_defaults(struct conf *c)
+{
+	char err[64];
+
+	memset(c, 0, sizeof *c);
+	c->mode = MODE_ENFORCE;
+	c->require_token = 1;
+	c->bind_token_to_uid = 1;
+	snprintf(c->user, sizeof c->user, "imdsgate");
+	c->connect_timeout_ms = 1000;
+	c->upstream_timeout_ms = 3000;
+	c->upstream_body_timeout_ms = 60000;
+	c->client_timeout_ms = 10000;
+	c->max_connections = 4096;
+	c->max_connections_per_uid = 256;
+	snprintf(c->rules_dir, sizeof c->rules_dir, "%s/imdsgate/rules.d",
+	         SYSCONFDIR);
+	snprintf(c->audit, sizeof c->audit, "%s/log/imdsgate/audit.log",
+	         LOCALSTATEDIR);
+	c->peer_process = 1;
+	c->redirect_manage = 1;
+	c->redirect_backend = REDIRECT_AUTO;
+	c->redirect_check_ms = 5000;
+	c->instance_poll_ms = 60000;
+	addr_parse("169.254.169.254:80", -1, &c->upstream4, err, sizeof err);
+	c->has_upstream4 = 1;
+}
+
+static int
+conf_bool(const char *v, int *out)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") ||
+	    !strcmp(v, "1"))
+		*out = 1;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") ||
+	         !strcmp(v, "0"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+/* Seconds with an optional fraction ("2", "0.5") to milliseconds. */
+static int
+conf_ms(const char *v, const struct conf_key *k, int *out)
+{
+	char *end;
+	double d = strtod(v, &end);
+
+	if (end == v || *end != '\0' || d * 1000 < k->min || d * 1000 > k->max)
+		return -1;
+	*out = (int)(d * 1000 + 0.5);
+	return 0;
+}
+
+static int
+conf_int(const char *v, const struct conf_key *k, int *out)
+{
+	char *end;
+	long l = strtol(v, &end, 10);
+
+	if (end == v || *end != '\0' || l < k->min || l > k->max)
+		return -1;
+	*out = (int)l;
+	return 0;
+}
+
+struct conf_parse {
+	struct conf *c;
+	int upstream_seen;
+	int listen_seen;
+};
+
+static int
+conf_addr(struct conf_parse *p, const struct conf_key *k, const char *v,
+          char *err, size_t errlen)
+{
+	struct conf *c = p->c;
+	struct sockaddr_storage ss;
+
+	if (addr_parse(v, -1, &ss, err, errlen) != 0)
+		return -1;
+	if (k->type == CT_LISTEN) {
+		if (!p->listen_seen++)
+			c->nlisten = 0;
+		if (c->nlisten == CONF_MAXLISTEN) {
+			snprintf(err, errlen, "more than %d listen addresses",
+			         CONF_MAXLISTEN);
+			return -1;
+		}
+		c->listen[c->nlisten++] = ss;
+		return 0;
+	}
+	if (!p->upstream_seen++)
+		c->has_upstream4 = c->has_upstream6 = 0;
+	if (ss.ss_family == AF_INET6 ? c->has_upstream6 : c->has_upstream4) {
+		snprintf(err, errlen, "one upstream per address family");
+		return -1;
+	}
+	if (ss.ss_family == AF_INET6)
+		c->upstream6 = ss, c->has_upstream6 = 1;
+	else
+		c->upstream4 = ss, c->has_upstream4 = 1;
+	return 0;
+}
+
+static int
+conf_enum(const struct conf_key *k, const char *v, int *out)
+{
+	static const char *modes[] = {"enforce", "audit", NULL};
+	static const char *backends[] = {"auto", "nft", "iptables", NULL};
+	const char **names = k->type == CT_MODE ? modes : backends;
+	int i;
+
+	for (i = 0; names[i] != NULL; i++) {
+		if (strcmp(v, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+conf_set(struct conf_parse *p, const struct conf_key *k, const char *v,
+         char *err, size_t errlen)
+{
+	void *f = (char *)p->c + k->off;
+
+	switch (k->type) {
+	case CT_BOOL:
+		return conf_bool(v, f);
+	case CT_MS:
+		return conf_ms(v, k, f);
+	case CT_INT:
+		return conf_int(v, k, f);
+	case CT_MODE:
+	case CT_BACKEND:
+		return conf_enum(k, v, f);
+	case CT_LISTEN:
+	case CT_UPSTREAM:
+		return conf_addr(p, k, v, err, errlen);
+	case CT_STR:
+		if (*v == '\0' || strlen(v) >= (size_t)k->max)
+			return -1;
+		memcpy(f, v, strlen(v) + 1);
+		return 0;
+	}
+	return -1;
+}
+
+static int
+conf_cb(void *arg, const struct inifile_pos *pos, const char *section,
+        const char *name, const char *value, char *err, size_t errlen)
+{
+	size_t i;
+
+	(void)pos;
+	if (name == NULL) {
+		for (i = 0; i < sizeof conf_keys / sizeof conf_keys[0]; i++)
+			if (strcmp(conf_keys[i].section, section) == 0)
+				return 0;
+		snprintf(err, errlen, "unknown section [%s]", section);
+		return -1;
+	}
+	for (i = 0; i < sizeof conf_keys / sizeof conf_keys[0]; i++) {
+		if (strcmp(conf_keys[i].section, section) != 0 ||
+		    strcmp(conf_keys[i].name, name) != 0)
+			continue;
+		err[0] = '\0';
+		if (conf_set(arg, &conf_keys[i], value, err, errlen) == 0)
+			return 0;
+		if (err[0] == '\0')
+			snprintf(err, errlen, "invalid value '%s' for %s",
+			         value, name);
+		return -1;
+	}
+	snprintf(err, errlen, "unknown key '%s' in [%s]", name, section);
+	return -1;
+}
+
+int
+conf_load(const char *path, struct conf *c, char *err, size_t errlen)
+{
+	struct conf_parse p = {c, 0, 0};
+	char e[64];
+
+	conf_defaults(c);
+	c->path = path;
+	if (inifile_parse(path, conf_cb, &p, err, errlen) != 0)
+		return -1;
+	if (c->nlisten == 0) {
+		addr_parse("127.0.0.1:8169", -1, &c->listen[0], e, sizeof e);
+		addr_parse("[::1]:8169", -1, &c->listen[1], e, sizeof e);
+		c->nlisten = 2;
+	}
+	return 0;
+}
+
+const struct sockaddr_storage *
+conf_upstream_for(const struct conf *c, int family)
+{
+	if (family == AF_INET6 && c->has_upstream6)
+		return &c->upstream6;
+	if (c->has_upstream4)
+		return &c->upstream4;
+	return c->has_upstream6 ? &c->upstream6 : NULL;
+}

@@ -1,0 +1,188 @@
+/* The proxy object: its configuration and ruleset (swapped whole on
+ * reload), the token table, connection limits and graceful stop. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <event2/bufferevent.h>
+#include <event2/buffer.h>
+
+#include "audit/audit.h"
+#include "common/log.h"
+#include "proxy/proxy.h"
+#include "proxy/token.h"
+#include "common/xmalloc.h"
+
+#define PROXY_EXPIRE_MS 60000 /* sweep expired tokens */
+
+/* Expired tokens are useless; sweep them so the table stays small. */
+static void
+proxy_expire(evutil_socket_t fd, short ev, void *arg)
+{
+	struct proxy *px = arg;
+	struct timeval tv = {PROXY_EXPIRE_MS / 1000, 0};
+
+	(void)fd;
+	(void)ev;
+	token_expire(px->tokens, token_now_ms());
+	evtimer_add(px->expire_ev, &tv);
+}
+
+struct proxy *
+proxy_new(struct event_base *base, const struct conf *conf,
+          struct ruleset *rules)
+{
+	struct proxy *px = xcalloc(1, sizeof *px);
+	struct timeval tv = {PROXY_EXPIRE_MS / 1000, 0};
+
+	px->base = base;
+	px->conf = *conf;
+	px->rules = rules;
+	px->tokens = token_new();
+	TAILQ_INIT(&px->conns);
+	LIST_INIT(&px->uids);
+	px->expire_ev = evtimer_new(base, proxy_expire, px);
+	evtimer_add(px->expire_ev, &tv);
+	peer_set_process(conf->peer_process);
+	return px;
+}
+
+void
+proxy_free(struct proxy *px)
+{
+	while (!TAILQ_EMPTY(&px->conns))
+		proxy_client_free(TAILQ_FIRST(&px->conns));
+	proxy_listen_stop(px);
+	proxy_pool_free(px);
+	if (px->pause_ev != NULL)
+		event_free(px->pause_ev);
+	if (px->stop_ev != NULL)
+		event_free(px->stop_ev);
+	event_free(px->expire_ev);
+	token_free(px->tokens);
+	rules_unref(px->rules);
+	free(px);
+}
+
+/* Validated by the caller; requests in flight keep their own reference
+ * to the old ruleset. Listen addresses, the user and process_info are
+ * fixed at start (sockets bound and capabilities chosen as root). */
+void
+proxy_reload(struct proxy *px, const struct conf *conf, struct ruleset *rules)
+{
+	struct conf old = px->conf;
+
+	if (conf->nlisten != old.nlisten ||
+	    memcmp(conf->listen, old.listen, sizeof conf->listen) != 0)
+		log_warnx("reload: listen addresses change only on restart");
+	if (strcmp(conf->user, old.user) != 0)
+		log_warnx("reload: user changes only on restart");
+	if (conf->peer_process != old.peer_process)
+		log_warnx("reload: process_info changes only on restart "
+		          "(the capabilities it needs are fixed at start)");
+	rules_unref(px->rules);
+	px->rules = rules;
+	px->conf = *conf;
+	memcpy(px->conf.listen, old.listen, sizeof old.listen);
+	px->conf.nlisten = old.nlisten;
+	memcpy(px->conf.user, old.user, sizeof old.user);
+	px->conf.peer_process = old.peer_process;
+}
+
+/* The stop bound expired: leave with whatever is still in flight. */
+static void
+proxy_stop_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	struct proxy *px = arg;
+
+	(void)fd;
+	(void)ev;
+	log_warnx("stop: %d connection(s) still busy, closing", px->nconns);
+	event_base_loopexit(px->base, NULL);
+}
+
+/* Stop accepting, close idle connections, let busy ones finish. */
+void
+proxy_stop(struct proxy *px)
+{
+	struct pconn *c, *n;
+	struct timeval tv = {PROXY_STOP_MS / 1000, 0};
+
+	if (px->stopping)
+		return;
+	px->stopping = 1;
+	proxy_listen_stop(px);
+	for (c = TAILQ_FIRST(&px->conns); c != NULL; c = n) {
+		n = TAILQ_NEXT(c, entry);
+		if (c->req == NULL &&
+		    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+			proxy_client_free(c);
+	}
+	if (px->nconns == 0) {
+		event_base_loopexit(px->base, NULL);
+		return;
+	}
+	px->stop_ev = evtimer_new(px->base, proxy_stop_timeout, px);
+	evtimer_add(px->stop_ev, &tv);
+}
+
+static struct proxy_uid *
+proxy_limits_uid(struct proxy *px, uid_t uid)
+{
+	struct proxy_uid *u;
+
+	LIST_FOREACH(u, &px->uids, entry)
+	if (u->uid == uid)
+		return u;
+	u = xcalloc(1, sizeof *u);
+	u->uid = uid;
+	LIST_INSERT_HEAD(&px->uids, u, entry);
+	return u;
+}
+
+/* Log a refusal at most once a second: a flood must not flood the log. */
+static void
+proxy_limits_log(struct proxy *px, const char *what, struct pconn *c)
+{
+	int64_t now = token_now_ms();
+
+	if (now - px->last_limit_log < 1000)
+		return;
+	px->last_limit_log = now;
+	log_warnx("%s: %s reached, refusing with 503", c->client_str, what);
+	audit_error("connection limit", what);
+}
+
+int
+proxy_limits_take(struct proxy *px, struct pconn *c)
+{
+	if (px->nconns > px->conf.max_connections) {
+		proxy_limits_log(px, "max_connections", c);
+		return -1;
+	}
+	if (!c->peer_ok)
+		return 0;
+	c->uidc = proxy_limits_uid(px, c->peer.uid);
+	if (c->uidc->count >= px->conf.max_connections_per_uid) {
+		proxy_limits_log(px, "max_connections_per_uid", c);
+		c->uidc->count++;
+		return -1;
+	}
+	c->uidc->count++;
+	return 0;
+}
+
+void
+proxy_limits_release(struct proxy *px, struct pconn *c)
+{
+	(void)px;
+	if (c->uidc == NULL)
+		return;
+	if (--c->uidc->count == 0) {
+		LIST_REMOVE(c->uidc, entry);
+		free(c->uidc);
+	}
+	c->uidc = NULL;
+}

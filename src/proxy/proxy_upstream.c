@@ -1,0 +1,413 @@
+/* The upstream side of one request: send the rebuilt request to the IMDS
+ * for the client's address family, parse the answer's head strictly, and
+ * stream the body back (or buffer it, bounded, when the proxy must read
+ * it: credentials for the audit, tokens for the token table). Connect
+ * failure or reset is a 502, silence a 504, never a hang. Both limits are
+ * deadlines, not idle timeouts: an upstream that trickles a byte now and
+ * then must not hold the client (upstream_timeout for the whole head,
+ * upstream_body_timeout for the whole body). */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "common/addr.h"
+#include "common/log.h"
+#include "proxy/proxy.h"
+#include "proxy/token.h"
+#include "common/xmalloc.h"
+
+#define PROXY_DEFAULT_TTL 21600 /* IMDS's maximum, if none is said */
+
+struct pupstream {
+	struct proxy *px;
+	struct preq *r;
+	struct bufferevent *bev;
+	struct sockaddr_storage addr;
+	int reused;
+	int got; /* any response byte */
+	int head_done;
+	int head_sent;
+	struct http_resp resp;
+	struct buf head; /* filtered, for the client */
+	int64_t left;    /* body bytes to go, -1: EOF */
+	int buffer;      /* read the body whole */
+	size_t cap;
+	struct buf body;
+	struct event *deadline; /* head, then body */
+};
+
+static void proxy_upstream_read(struct bufferevent *, void *);
+static void proxy_upstream_event(struct bufferevent *, short, void *);
+static void proxy_upstream_expire(evutil_socket_t, short, void *);
+
+/* (Re)start the deadline: ms from now, whatever arrives meanwhile. */
+static void
+proxy_upstream_arm(struct pupstream *up, int ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	if (up->deadline == NULL)
+		up->deadline =
+		    evtimer_new(up->px->base, proxy_upstream_expire, up);
+	evtimer_add(up->deadline, &tv);
+}
+
+static void
+proxy_upstream_release(struct pupstream *up, int reusable)
+{
+	if (up->r != NULL)
+		up->r->up = NULL;
+	if (up->deadline != NULL)
+		event_free(up->deadline);
+	if (up->bev != NULL) {
+		if (reusable)
+			proxy_pool_put(up->px, &up->addr, up->bev);
+		else
+			bufferevent_free(up->bev);
+	}
+	buf_free(&up->head);
+	if (up->body.data != NULL)
+		explicit_bzero(up->body.data, up->body.cap);
+	buf_free(&up->body);
+	free(up);
+}
+
+void
+proxy_upstream_abort(struct pupstream *up)
+{
+	proxy_upstream_release(up, 0);
+}
+
+void
+proxy_upstream_resume(struct pupstream *up)
+{
+	if (up->head_done && !up->buffer && up->bev != NULL)
+		bufferevent_enable(up->bev, EV_READ);
+}
+
+/* Give up on the upstream: a clean local answer when nothing was sent
+ * yet, else cut the client connection (a truncated body must not look
+ * complete). */
+static void
+proxy_upstream_fail(struct pupstream *up, int status, const char *why)
+{
+	struct preq *r = up->r;
+	int sent = up->head_sent;
+	char a[ADDR_STRLEN];
+
+	log_warnx("upstream %s: %s", addr_fmt(&up->addr, a, sizeof a), why);
+	proxy_upstream_release(up, 0);
+	if (!sent) {
+		proxy_request_reply(r, status, why, 0);
+		return;
+	}
+	r->reason = why;
+	r->keepalive = 0;
+	proxy_request_finish(r);
+}
+
+/* The request line and the few headers the IMDS needs; nothing else of
+ * the client's headers (no Host from the client, no X-Forwarded-For). */
+static void
+proxy_upstream_request(struct pupstream *up, struct buf *b)
+{
+	const struct http_req *h = &up->r->http;
+	char host[ADDR_STRLEN];
+
+	buf_addf(b, "%s %s HTTP/1.1\r\nHost: %s\r\n", h->method_str,
+	         up->r->upath, addr_ipfmt(&up->addr, host, sizeof host));
+	if (h->has_token)
+		buf_addf(b, "X-aws-ec2-metadata-token: %s\r\n", h->token);
+	if (h->has_ttl)
+		buf_addf(b, "X-aws-ec2-metadata-token-ttl-seconds: %s\r\n",
+		         h->ttl);
+	if (h->user_agent[0] != '\0')
+		buf_addf(b, "User-Agent: %s\r\n", h->user_agent);
+	if (h->accept[0] != '\0')
+		buf_addf(b, "Accept: %s\r\n", h->accept);
+	if (h->method == HTTP_PUT)
+		buf_addstr(b, "Content-Length: 0\r\n");
+	buf_addstr(b, "\r\n");
+}
+
+static int
+proxy_upstream_connect(struct pupstream *up)
+{
+	const struct conf *conf = &up->px->conf;
+	struct timeval wt;
+	struct buf b;
+
+	up->bev = proxy_pool_get(up->px, &up->addr, &up->reused);
+	if (up->bev == NULL)
+		return -1;
+	wt.tv_sec = conf->connect_timeout_ms / 1000;
+	wt.tv_usec = (conf->connect_timeout_ms % 1000) * 1000;
+	/* no read timeout: every byte would re-arm it; the deadline rules */
+	bufferevent_set_timeouts(up->bev, NULL, &wt);
+	/* a fresh connection re-arms it once connected (the backstop here
+	 * leaves the connect to connect_timeout) */
+	proxy_upstream_arm(up, conf->upstream_timeout_ms +
+	                           (up->reused ? 0 : conf->connect_timeout_ms));
+	bufferevent_setcb(up->bev, proxy_upstream_read, NULL,
+	                  proxy_upstream_event, up);
+	buf_init(&b);
+	proxy_upstream_request(up, &b);
+	bufferevent_write(up->bev, b.data, b.len);
+	explicit_bzero(b.data, b.len);
+	buf_free(&b);
+	bufferevent_enable(up->bev, EV_READ | EV_WRITE);
+	return 0;
+}
+
+void
+proxy_upstream_forward(struct preq *r)
+{
+	const struct sockaddr_storage *ss;
+	struct pupstream *up;
+
+	ss = conf_upstream_for(&r->c->px->conf, r->c->dst.ss_family);
+	if (ss == NULL) {
+		proxy_request_reply(r, 502, "no upstream for this family", 0);
+		return;
+	}
+	up = xcalloc(1, sizeof *up);
+	up->px = r->c->px;
+	up->r = r;
+	up->addr = *ss;
+	buf_init(&up->head);
+	buf_init(&up->body);
+	r->up = up;
+	if (proxy_upstream_connect(up) == -1)
+		proxy_upstream_fail(up, 502, "cannot connect upstream");
+}
+
+/* Head to the client, framed by us: the length we know, keep-alive as
+ * the client asked. */
+static void
+proxy_upstream_send_head(struct pupstream *up, int64_t len)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_add(&b, up->head.data, up->head.len);
+	if (len >= 0)
+		buf_addf(&b, "Content-Length: %" PRId64 "\r\n", len);
+	if (!up->r->keepalive)
+		buf_addstr(&b, "Connection: close\r\n");
+	buf_addstr(&b, "\r\n");
+	proxy_client_send(up->r->c, b.data, b.len);
+	buf_free(&b);
+	up->head_sent = 1;
+}
+
+/* The token the IMDS just issued: remember its hash, owner and expiry. */
+static void
+proxy_upstream_learn(struct pupstream *up)
+{
+	struct preq *r = up->r;
+	long ttl = up->resp.token_ttl;
+	size_t len = up->body.len;
+
+	if (ttl < 0)
+		ttl = PROXY_DEFAULT_TTL;
+	while (len > 0 && (up->body.data[len - 1] == '\n' ||
+	                   up->body.data[len - 1] == '\r'))
+		len--;
+	token_add(up->px->tokens, up->body.data, len, r->c->peer.uid,
+	          token_now_ms() + (int64_t)ttl * 1000);
+}
+
+/* The body is complete: send what was held back, release the upstream
+ * (back to the pool when it can carry another request), finish. */
+static void
+proxy_upstream_complete(struct pupstream *up)
+{
+	struct preq *r = up->r;
+	struct evbuffer *in = bufferevent_get_input(up->bev);
+	int reusable;
+
+	if (up->buffer) {
+		if (r->is_token_put && up->resp.status == 200)
+			proxy_upstream_learn(up);
+		proxy_upstream_send_head(up, (int64_t)up->body.len);
+		proxy_client_send(r->c, up->body.data, up->body.len);
+		r->bytes = up->body.len;
+		if (r->is_cred && up->resp.status == 200) {
+			r->cred = xmalloc(up->body.len + 1);
+			memcpy(r->cred, up->body.data, up->body.len);
+			r->credlen = up->body.len;
+		}
+	}
+	reusable = !up->resp.close && up->left == 0 &&
+	           evbuffer_get_length(in) == 0 && !up->px->stopping;
+	proxy_upstream_release(up, reusable);
+	proxy_request_finish(r);
+}
+
+/* Decide how the body travels once the head is known. */
+static int
+proxy_upstream_head(struct pupstream *up, const char *head, size_t n)
+{
+	struct preq *r = up->r;
+	const struct http_resp *s = &up->resp;
+	int bodyless =
+	    r->http.method == HTTP_HEAD || s->status == 204 || s->status == 304;
+
+	r->status = s->status;
+	http_resp_filter(head, n, &up->head);
+	if (bodyless)
+		up->left = 0;
+	else if (s->chunked)
+		return -1;
+	else
+		up->left = s->content_length;
+	up->buffer =
+	    !bodyless && (r->is_cred || r->is_token_put || up->left < 0);
+	up->cap = r->is_cred || r->is_token_put ? PROXY_MAX_CRED_BODY
+	                                        : PROXY_MAX_BODY;
+	if (up->left > (int64_t)up->cap)
+		return -1;
+	if (!up->buffer)
+		proxy_upstream_send_head(up, s->content_length);
+	return 0;
+}
+
+/* Body bytes: into the held buffer (bounded) or on to the client, with
+ * back-pressure from the client's output. Returns -1 when too large. */
+static int
+proxy_upstream_body(struct pupstream *up, struct evbuffer *in)
+{
+	struct evbuffer *out = bufferevent_get_output(up->r->c->bev);
+	size_t n = evbuffer_get_length(in);
+
+	if (up->left >= 0 && (int64_t)n > up->left)
+		n = (size_t)up->left;
+	if (n == 0)
+		return 0;
+	if (up->buffer) {
+		if (up->body.len + n > up->cap)
+			return -1;
+		buf_add(&up->body, evbuffer_pullup(in, (ssize_t)n), n);
+		evbuffer_drain(in, n);
+	} else {
+		evbuffer_remove_buffer(in, out, n);
+		up->r->bytes += n;
+		if (evbuffer_get_length(out) > PROXY_STREAM_HIGH)
+			bufferevent_disable(up->bev, EV_READ);
+	}
+	if (up->left > 0)
+		up->left -= (int64_t)n;
+	return 0;
+}
+
+/* Parse the head once enough of it is here. 1: parsed, 0: more, -1. */
+static int
+proxy_upstream_parse(struct pupstream *up, struct evbuffer *in)
+{
+	size_t len = evbuffer_get_length(in);
+	size_t want = len < HTTP_MAX_HEAD + 2 ? len : HTTP_MAX_HEAD + 2;
+	const char *p = (const char *)evbuffer_pullup(in, (ssize_t)want);
+	int n;
+
+	n = http_resp_parse(p, want, &up->resp);
+	if (n == 0)
+		return len > HTTP_MAX_HEAD ? -1 : 0;
+	if (n < 0 || proxy_upstream_head(up, p, (size_t)n) == -1)
+		return -1;
+	up->head_done = 1;
+	proxy_upstream_arm(up, up->px->conf.upstream_body_timeout_ms);
+	evbuffer_drain(in, (size_t)n);
+	return 1;
+}
+
+static void
+proxy_upstream_read(struct bufferevent *bev, void *arg)
+{
+	struct pupstream *up = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	int r;
+
+	if (evbuffer_get_length(in) > 0)
+		up->got = 1;
+	if (!up->head_done) {
+		if ((r = proxy_upstream_parse(up, in)) == 0)
+			return;
+		if (r == -1) {
+			proxy_upstream_fail(
+			    up, 502,
+			    up->resp.why ? up->resp.why
+			                 : "bad or oversized upstream answer");
+			return;
+		}
+	}
+	if (proxy_upstream_body(up, in) == -1) {
+		proxy_upstream_fail(up, 502, "upstream body too large");
+		return;
+	}
+	if (up->left == 0)
+		proxy_upstream_complete(up);
+}
+
+/* The deadline passed: a 504 if the client has no head yet, else the
+ * client connection is cut (audited with the reason). */
+static void
+proxy_upstream_expire(evutil_socket_t fd, short ev, void *arg)
+{
+	struct pupstream *up = arg;
+
+	(void)fd;
+	(void)ev;
+	proxy_upstream_fail(up, 504,
+	                    up->head_done ? "upstream body timeout"
+	                                  : "upstream answer timeout");
+}
+
+/* A pooled connection the IMDS had closed: try again on a new one (each
+ * pooled connection is tried at most once, so this is bounded). */
+static void
+proxy_upstream_retry(struct pupstream *up)
+{
+	bufferevent_free(up->bev);
+	up->bev = NULL;
+	if (proxy_upstream_connect(up) == -1)
+		proxy_upstream_fail(up, 502, "cannot connect upstream");
+}
+
+static void
+proxy_upstream_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct pupstream *up = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) { /* the request goes out now */
+		proxy_upstream_arm(up, up->px->conf.upstream_timeout_ms);
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		proxy_upstream_fail(up, 504,
+		                    (what & BEV_EVENT_WRITING)
+		                        ? "upstream connect timeout"
+		                        : "upstream answer timeout");
+		return;
+	}
+	if ((what & BEV_EVENT_EOF) && up->head_done && up->left < 0) {
+		up->left = 0;
+		up->resp.close = 1;
+		proxy_upstream_complete(up);
+		return;
+	}
+	if (!up->got && up->reused) {
+		proxy_upstream_retry(up);
+		return;
+	}
+	proxy_upstream_fail(up, 502,
+	                    (what & BEV_EVENT_EOF)
+	                        ? "upstream closed early"
+	                        : "upstream connection failed");
+}

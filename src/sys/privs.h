@@ -1,0 +1,30 @@
+/* Privilege drop with libcap, in a fixed order (STYLE.md): resolve the
+ * user, setgroups, setresgid, setresuid, then keep exactly the listed
+ * capabilities (permitted and effective), empty the inheritable and
+ * ambient sets and the bounding set of everything else. */
+#ifndef IMDSGATE_PRIVS_H
+#define IMDSGATE_PRIVS_H
+
+#include <stddef.h>
+#include <sys/capability.h>
+#include <sys/types.h>
+
+struct privs_user {
+	uid_t uid;
+	gid_t gid;
+};
+
+/* Look the user up; refuse uid 0 (the daemon never runs as root by
+ * accident). Returns 0 or -1 with err. */
+int privs_resolve(const char *user, struct privs_user *, char *err,
+                  size_t errlen);
+/* Drop to that user keeping only keep[0..nkeep). Returns 0 or -1. */
+int privs_drop(const struct privs_user *, const cap_value_t *keep, int nkeep,
+               char *err, size_t errlen);
+
+struct conf;
+/* The capabilities imdsgated keeps for this configuration (each named
+ * with its reason in imdsgated(8)); returns how many were written. */
+int privs_caps_needed(const struct conf *, cap_value_t *caps, int max);
+
+#endif
