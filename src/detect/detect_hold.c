@@ -269,6 +269,16 @@ hold_run_prepare(struct hold *h, struct hold_run *r)
 	return dropped;
 }
 
+/* A run is only read from now on: give back what doubling reserved. */
+static void
+hold_run_shrink(struct hold_run *r)
+{
+	r->arena.data = xreallocarray(r->arena.data, 1, r->arena.len + 1);
+	r->arena.cap = r->arena.len + 1;
+	r->v = xreallocarray(r->v, r->n, sizeof *r->v);
+	r->cap = r->n;
+}
+
 uint64_t
 hold_piece_close(struct hold *h, struct hold_piece *p)
 {
@@ -285,6 +295,7 @@ hold_piece_close(struct hold *h, struct hold_piece *p)
 	}
 	if (r->n > 1)
 		qsort_r(r->v, r->n, sizeof *r->v, hold_sort_cmp, r);
+	hold_run_shrink(r);
 	r->bytes = r->arena.cap + r->cap * sizeof *r->v + sizeof *r;
 	h->bytes += r->bytes;
 	h->held += r->n;
