@@ -72,6 +72,27 @@ detect_session_add(struct detect *d, struct session *s, const struct ip16 *ip,
 		owners_set(&d->owners, ip, s, flags & SIP_KNOWN);
 }
 
+void
+detect_owners_index(struct detect *d)
+{
+	const struct sip *v;
+	struct session *s;
+	size_t i;
+	int j;
+
+	for (i = 0; i < d->sessions.map.cap; i++) {
+		if (d->sessions.map.s[i].key == NULL ||
+		    (s = d->sessions.map.s[i].val)->id[0] != 'i')
+			continue;
+		for (j = 0; j < s->nips; j++) {
+			v = session_ip(s, j);
+			if (v->flags & (SIP_KNOWN | SIP_USED))
+				owners_set(&d->owners, &v->ip, s,
+				           v->flags & SIP_KNOWN);
+		}
+	}
+}
+
 /* EC2 handing out an instance's credentials refreshes its session. */
 static void
 detect_assume(struct detect *d, const struct ct_event *ev, int64_t t)
@@ -108,10 +129,7 @@ detect_threat(struct detect *d, const struct ct_event *ev, int64_t t,
 {
 	struct detect_hit h = {.type = F_MALICIOUS, .ev = ev, .t = t, .ip = ip};
 	struct detect_arn a;
-	char ipstr[64];
 
-	ip16_fmt(ip, ipstr, sizeof ipstr);
-	h.ipstr = ipstr;
 	if (detect_parse_arn(&d->intern, &ev->f[CT_UI_ARN], &a) == 0)
 		h.arn = &a;
 	detect_raise(d, &h);

@@ -61,8 +61,8 @@ struct detect_hit {
 	const struct detect_arn *arn; /* NULL: no session */
 	struct session *s;            /* its lock, or NULL */
 	const struct ip16 *ip;        /* NULL: not an address */
-	const char *ipstr;
-	const char *reason; /* a title of its own, or NULL */
+	const char *ipstr;            /* NULL: ip formatted when raised */
+	const char *reason;           /* a title of its own, or NULL */
 	struct finding_workload w;
 };
 
@@ -79,6 +79,8 @@ void detect_apply(const struct ct_event *, int64_t t, void *d);
 int detect_is_service(const struct ct_event *);
 /* EC2 calls that give an instance new addresses widen its lock. */
 void detect_ec2(struct detect *, const struct ct_event *);
+/* Every instance's addresses into the owner index (after --state). */
+void detect_owners_index(struct detect *);
 /* An address into a session's lock (and, for an instance, its owner). */
 void detect_session_add(struct detect *, struct session *, const struct ip16 *,
                         uint8_t flags);

@@ -16,7 +16,7 @@ batch_open(struct batch *b, struct detect *d, const char *name, int lines)
 	b->name = name;
 	b->lines = lines;
 	b->late0 = d->hold.late;
-	hold_piece_open(&b->piece);
+	hold_piece_open(&b->piece, &d->hold);
 	d->input = name;
 }
 
@@ -102,6 +102,8 @@ batch_parse(struct batch *b, const char *buf, size_t len)
 	struct ct_counts c = {0, 0, 0};
 	int r;
 
+	if (hold_piece_count(&b->piece) == 0)
+		hold_piece_hint(&b->piece, len / 3 + 4096);
 	if (b->lines)
 		r = ct_parse_lines(buf, len, batch_event, batch_error, b, &c);
 	else

@@ -35,9 +35,16 @@ hold_init(struct hold *h)
 }
 
 void
-hold_piece_open(struct hold_piece *p)
+hold_piece_open(struct hold_piece *p, struct hold *h)
 {
 	memset(p, 0, sizeof *p);
+	p->hold = h;
+}
+
+void
+hold_piece_hint(struct hold_piece *p, size_t bytes)
+{
+	p->hint = bytes;
 }
 
 size_t
@@ -46,44 +53,90 @@ hold_piece_count(const struct hold_piece *p)
 	return p->run != NULL ? p->run->n : 0;
 }
 
-/* One string: slot, length (LEB128), bytes. */
-static void
-hold_pack(struct buf *a, int slot, const struct ct_str *s)
+/* One string at p: slot, length (LEB128), bytes. The end. */
+static unsigned char *
+hold_pack(unsigned char *p, int slot, const struct ct_str *s)
 {
-	unsigned char v[12];
 	size_t n = s->n;
-	int i = 0;
 
-	v[i++] = (unsigned char)slot;
+	*p++ = (unsigned char)slot;
 	do {
-		v[i++] = (unsigned char)((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
+		*p++ = (unsigned char)((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
 		n >>= 7;
 	} while (n > 0);
-	buf_add(a, v, (size_t)i);
-	buf_add(a, s->p, s->n);
+	memcpy(p, s->p, s->n);
+	return p + s->n;
+}
+
+/* Room for the event in the arena, reserved once: at most 11 bytes of
+ * slot and length per string. */
+static unsigned char *
+hold_room(struct hold_run *r, const struct ct_event *ev)
+{
+	size_t need = 1, i;
+
+	for (i = 0; i < CT_NFIELDS; i++)
+		need += ev->f[i].p != NULL ? ev->f[i].n + 11 : 0;
+	for (i = 0; i < (size_t)ev->nips; i++)
+		need += ev->ips[i].n + 11;
+	for (i = 0; i < (size_t)ev->ninstances; i++)
+		need += ev->instances[i].n + 11;
+	for (i = 0; i < (size_t)ev->nenis; i++)
+		need += ev->enis[i].n + 11;
+	if (r->arena.len + need > r->arena.cap) {
+		r->arena.cap = (r->arena.len + need) * 2;
+		r->arena.data = xreallocarray(r->arena.data, 1, r->arena.cap);
+	}
+	return (unsigned char *)r->arena.data + r->arena.len;
 }
 
 static void
 hold_pack_all(struct hold_run *r, struct hold_ev *e, const struct ct_event *ev)
 {
+	unsigned char *p = hold_room(r, ev), *base = p;
 	int i;
 
 	for (i = 0; i < CT_NFIELDS; i++) {
 		if (ev->f[i].p == NULL)
 			continue;
-		hold_pack(&r->arena, i, &ev->f[i]);
+		p = hold_pack(p, i, &ev->f[i]);
 		if (i == CT_EVENTID) {
 			e->hasid = 1;
-			e->idoff = r->arena.len - ev->f[i].n;
+			e->idoff =
+			    r->arena.len + (size_t)(p - base) - ev->f[i].n;
 			e->idlen = (uint32_t)ev->f[i].n;
 		}
 	}
 	for (i = 0; i < ev->nips; i++)
-		hold_pack(&r->arena, SLOT_IPS + i, &ev->ips[i]);
+		p = hold_pack(p, SLOT_IPS + i, &ev->ips[i]);
 	for (i = 0; i < ev->ninstances; i++)
-		hold_pack(&r->arena, SLOT_INST + i, &ev->instances[i]);
+		p = hold_pack(p, SLOT_INST + i, &ev->instances[i]);
 	for (i = 0; i < ev->nenis; i++)
-		hold_pack(&r->arena, SLOT_ENIS + i, &ev->enis[i]);
+		p = hold_pack(p, SLOT_ENIS + i, &ev->enis[i]);
+	r->arena.len += (size_t)(p - base);
+}
+
+/* A run to fill: one given back earlier (its memory is mapped already:
+ * no page faults), else a new one, reserved to the piece's hint. */
+static struct hold_run *
+hold_run_new(struct hold_piece *p)
+{
+	struct hold *h = p->hold;
+	struct hold_run *r;
+
+	if (h != NULL && h->nspare > 0) {
+		r = h->spare[--h->nspare];
+		r->n = r->next = r->bytes = 0;
+		r->arena.len = 0;
+	} else {
+		r = xcalloc(1, sizeof *r);
+		buf_init(&r->arena);
+	}
+	if (p->hint > r->arena.cap) { /* no chain of doublings per piece */
+		r->arena.data = xreallocarray(r->arena.data, 1, p->hint);
+		r->arena.cap = p->hint;
+	}
+	return r;
 }
 
 void
@@ -92,10 +145,8 @@ hold_piece_add(struct hold_piece *p, const struct ct_event *ev, int64_t t)
 	struct hold_run *r = p->run;
 	struct hold_ev *e;
 
-	if (r == NULL) {
-		r = p->run = xcalloc(1, sizeof *r);
-		buf_init(&r->arena);
-	}
+	if (r == NULL)
+		r = p->run = hold_run_new(p);
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 256;
 		r->v = xreallocarray(r->v, r->cap, sizeof *r->v);
@@ -134,7 +185,9 @@ hold_unpack(const struct hold_run *r, const struct hold_ev *e,
 	struct ct_str s;
 	int slot, shift;
 
-	memset(ev, 0, sizeof *ev);
+	memset(ev->f, 0,
+	       sizeof ev->f); /* the arrays are read to their counts */
+	ev->nips = ev->ninstances = ev->nenis = 0;
 	ev->index = e->index;
 	while (p < end) {
 		slot = *p++;
@@ -198,6 +251,16 @@ hold_run_free(struct hold_run *r)
 	buf_free(&r->arena);
 	free(r->v);
 	free(r);
+}
+
+/* A run applied to the end: kept for the next piece, a few at most. */
+static void
+hold_run_done(struct hold *h, struct hold_run *r)
+{
+	if (h->nspare < HOLD_SPARES)
+		h->spare[h->nspare++] = r;
+	else
+		hold_run_free(r);
 }
 
 static void
@@ -269,14 +332,20 @@ hold_run_prepare(struct hold *h, struct hold_run *r)
 	return dropped;
 }
 
-/* A run is only read from now on: give back what doubling reserved. */
+/* A run is only read from now on: give back what doubling reserved
+ * when that is much. */
 static void
 hold_run_shrink(struct hold_run *r)
 {
-	r->arena.data = xreallocarray(r->arena.data, 1, r->arena.len + 1);
-	r->arena.cap = r->arena.len + 1;
-	r->v = xreallocarray(r->v, r->n, sizeof *r->v);
-	r->cap = r->n;
+	if (r->arena.cap > r->arena.len + r->arena.len / 4 + 4096) {
+		r->arena.data =
+		    xreallocarray(r->arena.data, 1, r->arena.len + 1);
+		r->arena.cap = r->arena.len + 1;
+	}
+	if (r->cap > r->n + r->n / 4 + 64) {
+		r->v = xreallocarray(r->v, r->n, sizeof *r->v);
+		r->cap = r->n;
+	}
 }
 
 uint64_t
@@ -285,12 +354,12 @@ hold_piece_close(struct hold *h, struct hold_piece *p)
 	struct hold_run *r = p->run;
 	uint64_t dropped;
 
-	hold_piece_open(p);
+	hold_piece_open(p, h);
 	if (r == NULL)
 		return 0;
 	dropped = hold_run_prepare(h, r);
 	if (r->n == 0) {
-		hold_run_free(r);
+		hold_run_done(h, r);
 		return dropped;
 	}
 	if (r->n > 1)
@@ -303,6 +372,18 @@ hold_piece_close(struct hold *h, struct hold_piece *p)
 	return dropped;
 }
 
+#define HOLD_AHEAD 4 /* events of a run prefetched ahead */
+
+static void
+hold_prefetch(const struct hold_run *r, const struct hold_ev *e)
+{
+	const char *p = r->arena.data + e->off;
+	uint32_t i;
+
+	for (i = 0; i < e->len; i += 64)
+		__builtin_prefetch(p + i);
+}
+
 /* The oldest held event to the detector. */
 static void
 hold_apply_one(struct hold *h, hold_apply_cb *cb, void *arg)
@@ -311,6 +392,8 @@ hold_apply_one(struct hold *h, hold_apply_cb *cb, void *arg)
 	struct hold_ev *e = &r->v[r->next];
 	struct ct_event ev;
 
+	if (r->next + HOLD_AHEAD < r->n) /* held for minutes: not cached */
+		hold_prefetch(r, &r->v[r->next + HOLD_AHEAD]);
 	hold_unpack(r, e, &ev);
 	if (h->done++ == 0 || e->t > h->applied)
 		h->applied = e->t;
@@ -322,7 +405,7 @@ hold_apply_one(struct hold *h, hold_apply_cb *cb, void *arg)
 	}
 	h->bytes -= r->bytes;
 	h->heap[0] = h->heap[--h->nheap];
-	hold_run_free(r);
+	hold_run_done(h, r);
 	if (h->nheap > 0)
 		hold_sift_down(h, 0);
 }
@@ -360,6 +443,8 @@ hold_free(struct hold *h)
 
 	for (i = 0; i < h->nheap; i++)
 		hold_run_free(h->heap[i]);
+	for (i = 0; i < (size_t)h->nspare; i++)
+		hold_run_free(h->spare[i]);
 	free(h->heap);
 	memset(h, 0, sizeof *h);
 }

@@ -20,7 +20,8 @@
 #define DETECT_HOLD_MAX ((size_t)1 << 30)   /* bytes held at most */
 #define HOLD_NOTIME INT64_MIN /* an event whose time is not known yet */
 
-struct hold_run; /* the sorted events of one piece of input */
+struct hold_run;      /* the sorted events of one piece of input */
+#define HOLD_SPARES 4 /* applied runs kept for reuse */
 
 struct hold {
 	struct hold_run **heap; /* runs by their next event */
@@ -33,18 +34,24 @@ struct hold {
 	uint64_t late;   /* events read after younger ones were applied */
 	uint64_t early;  /* events applied before their window closed */
 	int any;         /* newest and applied are set */
+	struct hold_run *spare[HOLD_SPARES];
+	int nspare;
 };
 
 /* Events of one input piece, packed, not yet in time order. */
 struct hold_piece {
+	struct hold *hold; /* whose spare runs it may take */
 	struct hold_run *run;
 	uint64_t notime; /* events waiting for a time (HOLD_NOTIME) */
+	size_t hint;     /* bytes to reserve for its packed events */
 };
 
 typedef void hold_apply_cb(const struct ct_event *, int64_t t, void *arg);
 
 void hold_init(struct hold *);
-void hold_piece_open(struct hold_piece *);
+void hold_piece_open(struct hold_piece *, struct hold *);
+/* The packed size to expect (a third of the input's JSON is plenty). */
+void hold_piece_hint(struct hold_piece *, size_t bytes);
 /* Add one event (its strings are copied) at time t, or HOLD_NOTIME. */
 void hold_piece_add(struct hold_piece *, const struct ct_event *, int64_t t);
 /* Give the events waiting for a time the time t. */

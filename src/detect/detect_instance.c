@@ -32,15 +32,10 @@ static void
 detect_instance_raise(struct detect *d, enum ftype type,
                       const struct ct_event *ev, int64_t t,
                       const struct detect_arn *a, struct session *s,
-                      const struct ip16 *ip, const char *ipstr)
+                      const struct ip16 *ip)
 {
-	struct detect_hit h = {.type = type,
-	                       .ev = ev,
-	                       .t = t,
-	                       .arn = a,
-	                       .s = s,
-	                       .ip = ipstr ? ip : NULL,
-	                       .ipstr = ipstr};
+	struct detect_hit h = {
+	    .type = type, .ev = ev, .t = t, .arn = a, .s = s, .ip = ip};
 
 	detect_raise(d, &h);
 }
@@ -49,21 +44,21 @@ detect_instance_raise(struct detect *d, enum ftype type,
 static void
 detect_session_checks(struct detect *d, const struct ct_event *ev, int64_t t,
                       const struct detect_arn *a, struct session *s,
-                      const struct ip16 *ip, const char *ipstr)
+                      const struct ip16 *ip)
 {
 	const struct ct_str *key = &ev->f[CT_UI_KEY];
 
 	if (d->nagents > 0 && !detect_agent_ok(d, &ev->f[CT_UA]))
-		detect_instance_raise(d, F_UA, ev, t, a, s, ip, ipstr);
+		detect_instance_raise(d, F_UA, ev, t, a, s, ip);
 	if ((s->flags & SESS_TOKEN) && STREQ(ev->f[CT_DELIVERY], "1.0"))
-		detect_instance_raise(d, F_V1, ev, t, a, s, ip, ipstr);
+		detect_instance_raise(d, F_V1, ev, t, a, s, ip);
 	if (STREQ(ev->f[CT_SOURCE], "signin.amazonaws.com") &&
 	    (STREQ(ev->f[CT_NAME], "GetSigninToken") ||
 	     STREQ(ev->f[CT_NAME], "ConsoleLogin")))
-		detect_instance_raise(d, F_CONSOLE, ev, t, a, s, ip, ipstr);
+		detect_instance_raise(d, F_CONSOLE, ev, t, a, s, ip);
 	if ((s->flags & SESS_PROXY) && !a->identity && key->n > 0 &&
 	    dmap_get(&d->keys, key->p, key->n) == NULL)
-		detect_instance_raise(d, F_NOTISSUED, ev, t, a, s, ip, ipstr);
+		detect_instance_raise(d, F_NOTISSUED, ev, t, a, s, ip);
 }
 
 /* A call through a VPC endpoint: the endpoint must be the account's own
@@ -93,20 +88,14 @@ detect_instance_call(struct detect *d, const struct ct_event *ev, int64_t t,
 {
 	struct session *s =
 	    session_get(&d->sessions, a->inst, strlen(a->inst), 1);
-	struct detect_hit h = {.ev = ev, .t = t, .arn = a, .s = s};
-	char ipstr[64];
+	struct detect_hit h = {
+	    .ev = ev, .t = t, .arn = a, .s = s, .ip = ipok ? ip : NULL};
 
 	if (s->role == NULL && !a->identity)
 		s->role = a->role;
 	if (s->account == NULL)
 		s->account = dmap_intern(&d->intern, a->acct, (size_t)a->alen);
-	if (ipok)
-		ip16_fmt(ip, ipstr, sizeof ipstr);
-	detect_session_checks(d, ev, t, a, s, ip, ipok ? ipstr : NULL);
-	if (ipok) {
-		h.ip = ip;
-		h.ipstr = ipstr;
-	}
+	detect_session_checks(d, ev, t, a, s, h.ip);
 	if (ev->f[CT_VPCE].n > 0 && !detect_endpoint_ok(d, ev, a, s)) {
 		h.type = F_INSIDE;
 		h.why = LOCK_OTHER;

@@ -86,11 +86,14 @@ enum lock_why
 detect_lock(struct detect *d, struct session *s, const struct session *node,
             const struct ct_event *ev, int64_t t, const struct ip16 *ip)
 {
+	const struct sip *v;
+
 	session_expire(s, t);
 	if (s->expires == 0)
 		s->expires = t + SESSION_TTL_MS;
-	if (session_has(s, ip)) {
-		detect_session_add(d, s, ip, SIP_USED);
+	if ((v = session_find(s, ip)) != NULL) {
+		if (!(v->flags & SIP_USED))
+			detect_session_add(d, s, ip, SIP_USED);
 		return LOCK_OK;
 	}
 	if (ip16_is_private(ip) && ev->f[CT_VPCE].n > 0) {

@@ -10,7 +10,7 @@
 
 struct raise_buf {
 	char sess[320], role[300], exp[1024], title[768];
-	char rid[64], name[80], src[24], acct[24];
+	char rid[64], name[80], src[24], acct[24], ip[64];
 };
 
 /* The subject of a title: whose credentials. */
@@ -163,6 +163,8 @@ detect_raise(struct detect *d, const struct detect_hit *h)
 	struct detect_key *k;
 	struct raise_buf b;
 
+	if (in.ip == NULL && h->ip != NULL) /* formatted only when needed */
+		in.ip = ip16_fmt(h->ip, b.ip, sizeof b.ip);
 	raise_reason(h, b.title, sizeof b.title);
 	if (h->arn != NULL)
 		raise_session(d, h, &in, &b);

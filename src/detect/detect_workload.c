@@ -227,7 +227,7 @@ detect_workload_call(struct detect *d, const struct ct_event *ev, int64_t t,
                      int ipok)
 {
 	struct detect_hit h = {.ev = ev, .t = t, .arn = a, .ip = ip};
-	char key[400], name[80], why[256], ipstr[64];
+	char key[400], name[80], why[256];
 	struct workload *w;
 
 	detect_arn_key(a, key, sizeof key);
@@ -239,7 +239,6 @@ detect_workload_call(struct detect *d, const struct ct_event *ev, int64_t t,
 	if (!ipok || detect_is_service(ev))
 		return 1;
 	h.s = &w->lock;
-	h.ipstr = ip16_fmt(ip, ipstr, sizeof ipstr);
 	detect_workload_fill(w, a, &h, name, sizeof name);
 	if (w->kind != WK_LAMBDA) {
 		detect_workload_lock(d, w, &h, ip);

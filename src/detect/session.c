@@ -40,15 +40,21 @@ session_ip(const struct session *s, int i)
 	return s->cap > SESSION_INLINE ? &s->more[i] : &s->ips[i];
 }
 
-int
-session_has(const struct session *s, const struct ip16 *ip)
+const struct sip *
+session_find(const struct session *s, const struct ip16 *ip)
 {
 	int i;
 
 	for (i = 0; i < s->nips; i++)
 		if (ip16_cmp(&session_ip(s, i)->ip, ip) == 0)
-			return 1;
-	return 0;
+			return session_ip(s, i);
+	return NULL;
+}
+
+int
+session_has(const struct session *s, const struct ip16 *ip)
+{
+	return session_find(s, ip) != NULL;
 }
 
 enum sclass

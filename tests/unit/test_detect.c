@@ -292,22 +292,22 @@ test_hold(void)
 
 	hold_init(&h);
 	napplied = 0;
-	hold_piece_open(&p);
+	hold_piece_open(&p, &h);
 	hold_put(&p, "c", t0 + 10 * m);
 	hold_put(&p, "b2", t0 + 5 * m);
 	hold_piece_close(&h, &p);
-	hold_piece_open(&p);
+	hold_piece_open(&p, &h);
 	hold_put(&p, "b1", t0 + 5 * m);
 	hold_put(&p, "a", t0);
 	hold_piece_close(&h, &p);
 	hold_advance(&h, hold_cb, NULL);
 	is_int(napplied, 0, "nothing applied while the window is open");
-	hold_piece_open(&p);
+	hold_piece_open(&p, &h);
 	hold_put(&p, "d", t0 + 26 * m);
 	hold_piece_close(&h, &p);
 	hold_advance(&h, hold_cb, NULL);
 	is_str(hold_order(), "a b1 b2", "older than the window: applied in order");
-	hold_piece_open(&p);
+	hold_piece_open(&p, &h);
 	hold_put(&p, "late", t0 + 1 * m);
 	hold_piece_close(&h, &p);
 	is_int((int)h.late, 1, "an event older than one applied is late");
@@ -315,12 +315,12 @@ test_hold(void)
 	is_str(hold_order(), "a b1 b2 late c d", "flush: the rest in order");
 	is_int((int)h.held, 0, "nothing held after flush");
 	/* Records waiting for a time take the next one's. */
-	hold_piece_open(&p);
+	hold_piece_open(&p, &h);
 	hold_put(&p, "x", HOLD_NOTIME);
 	hold_piece_settime(&p, t0 + 30 * m);
 	hold_put(&p, "y", t0 + 30 * m);
 	is_int((int)hold_piece_close(&h, &p), 0, "timed later: nothing dropped");
-	hold_piece_open(&p);
+	hold_piece_open(&p, &h);
 	hold_put(&p, "z", HOLD_NOTIME);
 	is_int((int)hold_piece_close(&h, &p), 1, "never timed: dropped");
 	napplied = 0;
