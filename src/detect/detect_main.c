@@ -140,6 +140,7 @@ detect_main(struct detect *d, char **paths, int n, int follow, int verbose)
 		fprintf(stderr, "imdsgate-detect: %s\n", err);
 		return 1;
 	}
+	detect_owners_index(d);
 	if (follow) {
 		d->findings.stream = stdout;
 		d->live = 1;
