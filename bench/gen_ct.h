@@ -27,6 +27,7 @@ struct gen_opts {
 	int64_t		 active;	/* how long a session makes calls */
 	int		 gz;		/* write gzip S3 objects */
 	int		 jsonl;		/* write JSON lines */
+	int		 nolaunch;	/* no launch events: too few events */
 	const char	*outdir;
 };
 

@@ -190,7 +190,7 @@ gen_session(const struct gen_opts *o, uint64_t idx, int64_t created,
 	s->account = gen_account(s->stream);
 	s->region = gen_region(s->stream);
 	s->created = created;
-	s->launched = created >= o->start;
+	s->launched = created >= o->start && !o->nolaunch;
 	s->compromised = gen_mix(r.s ^ 0xc0ffee) % 1000000 < o->exfil_ppm;
 	gen_session_names(s, &r, o->seed);
 	gen_session_addrs(s, &r);

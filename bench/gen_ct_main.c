@@ -78,7 +78,7 @@ gen_emit_ar(struct gen_run *g, uint64_t j, int64_t t)
 	struct gen_session s;
 
 	gen_session(g->o, j, gen_created(g->o, j), &s);
-	if (s.dual) {	/* launched in the window: evidence for both */
+	if (s.dual && s.launched) {	/* launch events: evidence for both */
 		gen_ev_runinstances(&g->ev, &s, t, &g->r);
 		gen_out_event(g->out, s.stream, t, &g->ev);
 		gen_ev_associate(&g->ev, &s, t, &g->r);
@@ -212,7 +212,7 @@ gen_count_ars(const struct gen_opts *o)
 	for (j = 0; j < o->sessions; j++)
 		if ((c = gen_created(o, j)) >= o->start) {
 			gen_session(o, j, c, &s);
-			n += 1 + 2 * (s.dual != 0);
+			n += 1 + 2 * (s.dual && s.launched);
 		}
 	return n;
 }
@@ -270,15 +270,20 @@ gen_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The whole corpus, in time order. */
+/* The whole corpus, in time order. When the sessions' creation events
+ * leave no room for calls (1M sessions in 1M events), dual-stack
+ * instances get no launch events and call over IPv6 only, as those
+ * launched before the window do. */
 static void
-gen_run(const struct gen_opts *o)
+gen_run(struct gen_opts *o)
 {
 	struct gen_run g = { .o = o };
 	uint64_t i, calls, st[4];
 	double t0 = gen_now();
 
 	g.r.s = o->seed;
+	if (gen_count_ars(o) >= o->events)
+		o->nolaunch = 1;
 	if ((calls = gen_count_ars(o)) >= o->events) {
 		fprintf(stderr, "gen-cloudtrail: %" PRIu64 " sessions need more "
 		    "than %" PRIu64 " events\n", o->sessions, o->events);
