@@ -212,7 +212,7 @@ rp_detect() {
 rp_main() {
 	echo "# imdsgate benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
-	echo "Command: \`bench/run-all -b $BUILD -r $RUNS$([ "$QUICK" = 1 ] && echo ' --quick')\`"
+	echo "Command: \`${DT_PREV:+DT_PREV=$DT_PREV }${DT_SPECS:+DT_SPECS=\$'$(echo "$DT_SPECS" | sed ':a;N;s/\n/\\n/;ba')' }bench/run-all -b $BUILD -r $RUNS$([ "$QUICK" = 1 ] && echo ' --quick')$ONLY_ARGS\`"
 	echo "(raw numbers: $OUT/raw.tsv)."
 	echo
 	rp_machine

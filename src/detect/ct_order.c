@@ -58,7 +58,8 @@ ct_order_value(const char *p, const char *end, int64_t *t)
 	const char *v, *e;
 	int skip;
 
-	for (skip = 0; p < end && skip < 8 && strchr("\\\": \t", *p) != NULL;
+	for (skip = 0; p < end && skip < 8 && *p != '\0' &&
+	               strchr("\\\": \t", *p) != NULL;
 	     skip++)
 		p++;
 	v = p;

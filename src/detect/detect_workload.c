@@ -43,24 +43,25 @@ detect_workload_get(struct detect *d, const struct detect_arn *a,
 }
 
 /* The session ARN a service handed out: from assumedRoleUser, else built
- * from roleArn (the role's name is its last path part) and the session
- * name. */
+ * from roleArn (arn:PART:iam::ACCT:role/PATH/NAME: the name is its last
+ * part) and the session name. */
 static int
 detect_workload_arn(struct detect *d, const struct ct_event *ev,
                     struct detect_arn *a, char *buf, size_t len)
 {
 	const struct ct_str *r = &ev->f[CT_ROLEARN], *n = &ev->f[CT_SESSNAME];
 	struct ct_str s = ev->f[CT_ASSUMED_ARN];
-	const char *acct, *name;
+	const char *e = r->p + r->n, *iam, *colon, *name;
 
-	if (s.p == NULL && r->p != NULL && n->p != NULL && r->n > 13 &&
+	if (s.p == NULL && r->p != NULL && n->p != NULL && r->n > 4 &&
 	    memcmp(r->p, "arn:", 4) == 0 &&
-	    (acct = memmem(r->p, r->n, ":iam::", 6)) != NULL &&
-	    (name = memrchr(r->p, '/', r->n)) != NULL) {
-		snprintf(buf, len, "arn:%.*s:sts::%.12s:assumed-role/%.*s/%.*s",
-		         (int)(acct - r->p - 4), r->p + 4, acct + 6,
-		         (int)(r->p + r->n - name - 1), name + 1, (int)n->n,
-		         n->p);
+	    (iam = memmem(r->p, r->n, ":iam::", 6)) != NULL &&
+	    (colon = memchr(iam + 6, ':', (size_t)(e - iam - 6))) != NULL &&
+	    (name = memrchr(r->p, '/', r->n)) != NULL && name > colon) {
+		snprintf(buf, len, "arn:%.*s:sts::%.*s:assumed-role/%.*s/%.*s",
+		         (int)(iam - r->p - 4), r->p + 4,
+		         (int)(colon - iam - 6), iam + 6, (int)(e - name - 1),
+		         name + 1, (int)n->n, n->p);
 		s.p = buf;
 		s.n = strlen(buf);
 	}

@@ -509,6 +509,15 @@ def workloads(s):
     t = Trail("task-outside"); task(t); task_call(t, 1, TASK_IP)
     task_call(t, 5, OUT_ATTACKER, name="GetObject")
     s["task-outside"] = (t, None, [], [(TASK_OUT, OUT_ATTACKER)])
+    # The role under a path, and a response without assumedRoleUser: the
+    # session is named from roleArn's last part and roleSessionName.
+    t = Trail("task-path"); task(t)
+    ar = t.events[-1]
+    ar["requestParameters"]["roleArn"] = \
+        "arn:aws:iam::%s:role/ecs/services/cart-task-role" % ACCT
+    del ar["responseElements"]["assumedRoleUser"]
+    task_call(t, 1, TASK_IP); task_call(t, 5, OUT_ATTACKER, name="GetObject")
+    s["task-path"] = (t, None, [], [(TASK_OUT, OUT_ATTACKER)])
     t = Trail("task-inside"); task(t); task_call(t, 1, TASK_IP)
     task_call(t, 5, IN_ATTACKER, name="GetObject")
     s["task-inside"] = (t, None, [], [(TASK_IN, IN_ATTACKER)])
