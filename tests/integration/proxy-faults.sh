@@ -9,10 +9,8 @@ source "$top_srcdir/tests/integration/proxy-common.sh"
 need_root
 need_cmd curl
 ns_setup
-proxy_setup "connect_timeout = 1
-upstream_timeout = 1
-upstream_body_timeout = 1.5
-client_timeout = 1"
+proxy_setup proxy.connect_timeout=1 proxy.upstream_timeout=1 \
+	proxy.upstream_body_timeout=1.5 proxy.client_timeout=1
 proxy_start
 
 sim_stop() {	# every process in our own "imds" namespace: the simulator
@@ -112,7 +110,7 @@ ucurl $ALICE_UID -H "$TH: $T" "$U4/latest/meta-data/ami-id" >"$TMPD/inflight" &
 C=$!
 # in flight: the client's connection is read (Recv-Q 0) and the
 # simulator holds a connection from the proxy
-busy() { in_inst ss -Htn state established '( sport = :8169 )' | awk '$1 == 0 { f = 1 } END { exit !f }' &&
+busy() { in_inst ss -Htn state established "( sport = :$GATE_PORT )" | awk '$1 == 0 { f = 1 } END { exit !f }' &&
 	[ "$(in_imds ss -Htn state established '( sport = :80 )' | wc -l)" -ge 1 ]; }
 wait_for 5 busy
 kill -TERM "$PROXY_PID"

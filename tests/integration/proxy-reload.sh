@@ -11,8 +11,7 @@ need_cmd curl
 ns_setup
 sim_start --tokens required --role app-role
 # generous timeouts: this test is about reloads, not a loaded machine
-proxy_setup "upstream_timeout = 15
-client_timeout = 30"
+proxy_setup proxy.upstream_timeout=15 proxy.client_timeout=30
 CONF=$TMPD/imdsgate.conf
 
 # -t: silent and 0 when valid; 2 with FILE:LINE when not
@@ -32,7 +31,7 @@ like "$out" 'bad\.conf:2' "bad configuration: FILE:LINE"
 
 # --explain
 out=$("$PROXY" --explain -c "$CONF" igt-bob GET /latest/meta-data/iam/security-credentials/app-role)
-like "$out" '^deny: rule "no credentials for others"' "--explain: bob denied by rule"
+like "$out" '^deny: rule "no credentials for bob"' "--explain: bob denied by rule"
 out=$("$PROXY" --explain -c "$CONF" igt-alice GET /latest/meta-data/iam/security-credentials/app-role)
 like "$out" '^allow: rule "credentials for alice"' "--explain: alice allowed"
 "$PROXY" --explain -c "$CONF" no-such-user-here GET / >/dev/null 2>&1
@@ -86,6 +85,6 @@ is "$(ucurl $ALICE_UID -H "$TH: $T" "$U4/latest/meta-data/instance-id")" 200 "an
 # SIGTERM: clean exit
 kill -TERM "$PROXY_PID"
 ok "SIGTERM: exit 0" wait "$PROXY_PID"
-nok "no listener left" in_inst sh -c 'ss -ltn | grep -q ":8169 "'
+nok "no listener left" in_inst sh -c "ss -ltn | grep -q ':$GATE_PORT '"
 ns_keep_logs
 tap_done
