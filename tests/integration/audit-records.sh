@@ -7,62 +7,23 @@
 # and botocore as a second real client.
 source "$top_srcdir/tests/lib/tap.sh"
 source "$top_srcdir/tests/lib/netns.sh"
+source "$top_srcdir/tests/lib/gate.sh"
 need_root
 need_cmd curl jq
 ns_setup
 test_users
 IID=i-0a0d17c0ffee12345
-LOG=$TMPD/log/audit.log
-mkdir -p "$TMPD/rules.d" "$TMPD/log"
-chown imdsgate: "$TMPD/log"
-cat >"$TMPD/rules.d/10-audit.rules" <<'RULES'
-[metadata for all]
-action = allow
-path = /meta-data/**
-path = /dynamic/**
-path = /api/token
-path = /
-
-[credentials for alice]
-action = allow
-user = igt-alice
-path = /meta-data/iam/security-credentials/**
-path = /meta-data/identity-credentials/**
-
-[no credentials for bob]
-action = deny
-user = igt-bob
-path = /meta-data/iam/security-credentials/**
-path = /meta-data/identity-credentials/**
-RULES
-cat >"$TMPD/imdsgate.conf" <<CONF
-[proxy]
-listen = 127.0.0.1:8169
-upstream = 169.254.169.254:80
-mode = enforce
-require_token = yes
-user = imdsgate
-[rules]
-dir = $TMPD/rules.d
-[log]
-audit = $LOG
-[redirect]
-manage = yes
-CONF
-chmod -R a+rX "$TMPD"
-
+LOG=$GATE_AUDIT
+gate_rules creds-alice
+gate_conf redirect.manage=yes
 sim_start --tokens required --instance-id $IID --account 444455556666 \
 	--region ap-south-2 --role audit-role --credential-lifetime 6 \
 	--private-ipv4 172.31.9.9 --public-ipv4 18.1.2.3 --ipv6 2600:1f18:9::9 \
 	--mac 0e:aa:bb:cc:dd:ee --vpc-id vpc-0a11
-# The daemon itself, not a subshell: ip netns exec execs in place.
-ip netns exec "$NS_INST" "$PROXY" -f -c "$TMPD/imdsgate.conf" 2>"$TMPD/proxy.err" &
-PROXY_PID=$!
-bg_track $PROXY_PID
-wait_line 10 "$TMPD/proxy.err" ready || { echo "Bail out! imdsgated not ready"; sed 's/^/# /' "$TMPD/proxy.err"; exit 1; }
+gate_start
 
 # rec EVENT JQ-FILTER: the last record of that event matching the filter.
-rec() { jq -c "select(.event == \"$1\") | select($2)" "$LOG" 2>/dev/null | tail -n 1; }
+rec() { gate_audit last event="$1" "$2"; }
 field() { local r=$1; shift; jq -r "$@" <<<"$r"; }
 
 # instance

@@ -5,39 +5,18 @@
 # lost, none duplicated, every line whole.
 source "$top_srcdir/tests/lib/tap.sh"
 source "$top_srcdir/tests/lib/netns.sh"
+source "$top_srcdir/tests/lib/gate.sh"
 need_root
 need_cmd curl jq
 ns_setup
 test_users
-LOG=$TMPD/log/audit.log
+LOG=$GATE_AUDIT
 N=1200		# requests, in batches of 50 on one curl each
-mkdir -p "$TMPD/rules.d" "$TMPD/log"
-chown imdsgate: "$TMPD/log"
-cat >"$TMPD/rules.d/10-all.rules" <<'RULES'
-[metadata for all]
-action = allow
-path = /meta-data/**
-path = /api/token
-RULES
-cat >"$TMPD/imdsgate.conf" <<CONF
-[proxy]
-listen = 127.0.0.1:8169
-upstream = 169.254.169.254:80
-require_token = yes
-user = imdsgate
-[rules]
-dir = $TMPD/rules.d
-[log]
-audit = $LOG
-[redirect]
-manage = yes
-CONF
-chmod -R a+rX "$TMPD"
+gate_rules creds-alice
+gate_conf redirect.manage=yes
 sim_start --tokens required
-ip netns exec "$NS_INST" "$PROXY" -f -c "$TMPD/imdsgate.conf" 2>"$TMPD/proxy.err" &
-PROXY_PID=$!
-bg_track $PROXY_PID
-wait_line 10 "$TMPD/proxy.err" ready || { echo "Bail out! imdsgated not ready"; sed 's/^/# /' "$TMPD/proxy.err"; exit 1; }
+gate_start
+PROXY_PID=$GATE_PID
 
 TOK=$(as_user "$ALICE_UID" curl -s -m 3 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 600' \
 	http://169.254.169.254/latest/api/token)

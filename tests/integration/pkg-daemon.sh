@@ -7,6 +7,7 @@
 # gets a token but not the credentials. Purged in the EXIT trap.
 source "$top_srcdir/tests/lib/tap.sh"
 source "$top_srcdir/tests/lib/netns.sh"
+source "$top_srcdir/tests/lib/gate.sh"
 need_root
 need_cmd dpkg-buildpackage unshare flock setpriv curl
 ns_setup
@@ -50,17 +51,13 @@ diag "unit capabilities: $caps"
 # runs it: User=imdsgate, AmbientCapabilities=, no new privileges.
 in_inst /usr/sbin/imdsgated --redirect install >"$TMPD/redirect.err" 2>&1
 tap_ok $? "imdsgated --redirect install (the redirect unit's command)"
-in_inst setpriv --reuid imdsgate --regid imdsgate --init-groups \
-	--inh-caps "-all,$capset" --ambient-caps "-all,$capset" --bounding-set "-all,$capset" \
-	--no-new-privs /usr/sbin/imdsgated -f 2>"$TMPD/proxy.err" &
-daemon_pid=$!
-bg_track $daemon_pid
-wait_line 10 "$TMPD/proxy.err" ready
-tap_ok $? "the installed daemon starts as imdsgate with the unit's capabilities"
-sed 's/^/# /' "$TMPD/proxy.err" | head -5
-# $! is the subshell running in_inst; ip netns exec and setpriv exec, so
-# the daemon is its child (or $! itself, should bash exec it directly).
-daemon_pid=$(pgrep -P "$daemon_pid" -x imdsgated || echo "$daemon_pid")
+# (the shipped configuration: no -c)
+PROXY=/usr/sbin/imdsgated gate_start -c '' setpriv --reuid imdsgate --regid imdsgate \
+	--init-groups --inh-caps "-all,$capset" --ambient-caps "-all,$capset" \
+	--bounding-set "-all,$capset" --no-new-privs
+ok "the installed daemon starts as imdsgate with the unit's capabilities" kill -0 "$GATE_PID"
+sed 's/^/# /' "$GATE_ERR" | head -5
+daemon_pid=$GATE_PID
 is "$(cat "/proc/$daemon_pid/comm" 2>&1)" imdsgated "found the daemon's pid"
 capset_of() { tr ',' '\n' | sort | tr '\n' ' '; }
 capsof() {	# capsof CapXxx: that set of the daemon, as sorted names

@@ -23,7 +23,7 @@ out=$("$PROXY" -t -c "$CONF" 2>&1); rc=$?
 is "$rc" 2 "-t on a broken rule file: exit 2"
 like "$out" '20-broken\.rules:[0-9]+' "-t names the file and line"
 rm "$TMPD/rules.d/20-broken.rules"
-printf '[proxy]\nmode = sometimes\n' >"$TMPD/bad.conf"
+gate_conf -b -o "$TMPD/bad.conf" proxy.mode=sometimes
 out=$("$PROXY" -t -c "$TMPD/bad.conf" 2>&1); rc=$?
 is "$rc" 2 "-t on a bad configuration: exit 2"
 like "$out" 'bad\.conf:2' "bad configuration: FILE:LINE"

@@ -45,18 +45,4 @@ jfield() {
 		"$TMPD/body" "$1"
 }
 
-# sim_extra NAME ADDR:PORT ARGS...: one more simulator in the imds
-# namespace; waits for its ready line. Its log is $TMPD/NAME.log.
-sim_extra() {
-	local name=$1 listen=$2
-	shift 2
-	in_imds "$SIM" -f -l "$listen" "$@" >"$TMPD/$name.out" 2>"$TMPD/$name.log" &
-	bg_track $!
-	if ! wait_line 10 "$TMPD/$name.log" 'ready'; then
-		echo "Bail out! imdsgate-sim ($name) did not become ready"
-		sed 's/^/# /' "$TMPD/$name.log"
-		exit 1
-	fi
-}
-
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
