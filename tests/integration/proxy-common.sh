@@ -13,10 +13,10 @@ TH=X-aws-ec2-metadata-token
 CREDS=/latest/meta-data/iam/security-credentials
 
 # proxy_setup [SECTION.KEY=VALUE...]: the daemon's configuration
-# (tests/lib/gate.sh's base and these overrides), the rule sets
-# creds-alice and v1-instance-id, the redirect installed.
+# (tests/lib/gate.sh's base and these overrides), the rule set
+# creds-alice, the redirect installed.
 proxy_setup() {
-	gate_rules creds-alice v1-instance-id
+	gate_rules creds-alice
 	gate_conf "$@"
 	gate_redirect install
 }
