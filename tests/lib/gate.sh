@@ -14,13 +14,14 @@
 #                                line of that key (given twice: two lines),
 #                                KEY+=VALUE adding one, KEY= removing it;
 #                                -b: the overrides alone, no base
-#   gate_start [-n NAME] [-c FILE] [-t SECS] [WRAPPER...]
+#   gate_start [-k] [-n NAME] [-c FILE] [-t SECS] [WRAPPER...]
 #                                imdsgated -f (under WRAPPER: valgrind, strace,
 #                                setpriv, ...) in the "instance" namespace (or
 #                                here when the test made none), waits for its
 #                                ready line; $GATE_PID (killed by the trap),
 #                                stderr in $GATE_ERR ($TMPD/NAME.err, NAME
-#                                "proxy"); -c '': no -c (the default file)
+#                                "proxy"); -c '': no -c (the default file);
+#                                -k: return 1 if it does not start, no bail out
 #   gate_stop [SIGNAL]           signal the daemon (TERM), return its status
 #   gate_redirect install|remove|status   imdsgated --redirect for $GATE_CONF
 #   gate_audit [-f FILE]... count|has|select|last|wait N  COND...
@@ -37,6 +38,8 @@ GATE_AUDIT=${GATE_AUDIT:-$TMPD/log/audit.log}
 GATE_READY_SECS=${GATE_READY_SECS:-60}
 GATE_WAIT_SECS=${GATE_WAIT_SECS:-30}
 GATE_RULESETS=$top_srcdir/tests/lib/rules
+# who owns the audit log's directory (the daemon's user after its drop)
+GATE_LOG_OWNER=${GATE_LOG_OWNER:-imdsgate}
 
 _gate_bail() { echo "Bail out! $*"; exit 1; }
 
@@ -114,7 +117,8 @@ _gate_logdir() {
 	local d
 	case $1 in /*/*) d=${1%/*} ;; *) return 0 ;; esac
 	[ -d "$d" ] || mkdir -p "$d"
-	[ "$(id -u)" -eq 0 ] && getent passwd imdsgate >/dev/null && chown imdsgate: "$d"
+	[ "$(id -u)" -eq 0 ] && getent passwd "$GATE_LOG_OWNER" >/dev/null &&
+		chown "$GATE_LOG_OWNER": "$d"
 	return 0
 }
 
@@ -139,9 +143,10 @@ gate_conf() {
 _gate_up() { grep -q ready "$GATE_ERR" || ! kill -0 "$GATE_PID" 2>/dev/null; }
 
 gate_start() {
-	local name=proxy conf=$GATE_CONF secs=$GATE_READY_SECS
+	local name=proxy conf=$GATE_CONF secs=$GATE_READY_SECS keep=0
 	while [ $# -gt 0 ]; do
 		case $1 in
+		-k) keep=1; shift ;;
 		-n) name=$2; shift 2 ;;
 		-c) conf=$2; shift 2 ;;
 		-t) secs=$2; shift 2 ;;
@@ -164,6 +169,7 @@ gate_start() {
 	if ! grep -q ready "$GATE_ERR"; then
 		kill -0 "$GATE_PID" 2>/dev/null && echo "# not ready after $secs s"
 		sed 's/^/# /' "$GATE_ERR"
+		[ "$keep" = 1 ] && return 1
 		_gate_bail "imdsgated ($name) not ready"
 	fi
 }
