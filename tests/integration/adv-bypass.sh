@@ -9,7 +9,7 @@ source "$top_srcdir/tests/lib/gate.sh"
 need_root
 ns_setup
 test_users
-RAW="/usr/bin/python3 $top_srcdir/tests/lib/rawhttp.py"
+RAW="/usr/bin/python3 $(stage "$top_srcdir/tests/lib/rawhttp.py")"
 
 gate_rules creds-root-bob
 gate_conf redirect.manage=yes

@@ -4,7 +4,7 @@ source "$top_srcdir/tests/lib/tap.sh"
 source "$top_srcdir/tests/lib/netns.sh"
 source "$top_srcdir/tests/lib/gate.sh"
 need_root
-TOOL=$top_builddir/tests/sys/sys-tool
+TOOL=$(stage "$top_builddir/tests/sys/sys-tool")	# the daemon's user runs it
 test_users
 DUID=$(id -u imdsgate)
 DGID=$(id -g imdsgate)

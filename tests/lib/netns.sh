@@ -16,6 +16,8 @@
 #   in_inst CMD...      run CMD in "instance"     in_imds CMD...  in "imds"
 #   as_user UID CMD...  run CMD in "instance" as that uid (setpriv)
 #   bg_track PID        kill PID at cleanup
+#   stage PATH          a copy of PATH (file or directory) that the test
+#                       users may read and run; prints the copy's path
 #   test_users          create the test users/groups (idempotent), see below
 
 : "${top_builddir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -32,6 +34,19 @@ _ns_pids=""
 _ns_made=0
 
 bg_track() { _ns_pids="$_ns_pids $*"; }
+
+# stage PATH: what a test user runs or reads (a script, node_modules, a
+# test program) is copied into the test's world-readable directory: a
+# checkout in a 0700 home (the default on Debian 12) is not theirs to
+# read, and tests run from any checkout.
+stage() {
+	local d=$TMPD/stage
+	mkdir -p "$d"
+	cp -a -- "$1" "$d/" || { echo "Bail out! cannot stage $1"; exit 1; }
+	chmod -R a+rX "$d"
+	chmod 755 "$d"
+	echo "$d/$(basename "$1")"
+}
 
 # ns_keep_logs: keep this test's logs for tests/integration/zz-secret-scan.sh
 # (audit area): every *.log, rotated *.log.N and *.err under $TMPD, and the

@@ -23,7 +23,7 @@
 # token; credentials only for root and igt-bob; everyone else (igt-alice)
 # is refused them by the rule "no credentials for others".
 source "$top_srcdir/tests/lib/gate.sh"
-LOADPY="/usr/bin/python3 $top_srcdir/tests/lib/load.py"
+LOADPY="/usr/bin/python3 $(stage "$top_srcdir/tests/lib/load.py")"
 ROLE=robust-role
 CREDS=/latest/meta-data/iam/security-credentials/$ROLE
 

@@ -3,7 +3,7 @@
 source "$top_srcdir/tests/lib/tap.sh"
 source "$top_srcdir/tests/lib/netns.sh"
 need_root
-TOOL=$top_builddir/tests/sys/sys-tool
+TOOL=$(stage "$top_builddir/tests/sys/sys-tool")	# test users run it
 EXE=$(readlink -f "$TOOL")
 ns_setup
 test_users
