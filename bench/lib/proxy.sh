@@ -33,7 +33,7 @@ px_sim_start() {
 		>"$TMPD/sim.out" 2>"$TMPD/sim.err" &
 	SIM_PID=$!
 	bg_track "$SIM_PID"
-	wait_line 10 "$TMPD/sim.err" ready || px_die "imdsgate-sim not ready"
+	wait_line 60 "$TMPD/sim.err" ready || px_die "imdsgate-sim not ready"
 }
 
 # The daemon through tests/lib/gate.sh: the shipped rules plus the rule
@@ -56,7 +56,7 @@ px_nginx_start() {
 		-c "$top_srcdir/bench/nginx.conf" 2>"$p/logs/start.err" &
 	NGINX_PID=$!
 	bg_track "$NGINX_PID"
-	wait_for 10 pgrep -P "$NGINX_PID" nginx || px_die "nginx not ready"
+	wait_for 60 pgrep -P "$NGINX_PID" nginx || px_die "nginx not ready"
 	NGINX_WORKER=$(pgrep -P "$NGINX_PID" nginx | head -1)
 }
 

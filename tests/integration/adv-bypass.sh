@@ -18,16 +18,16 @@ gate_redirect install
 gate_start
 
 tok() {	# tok UID TTL: a token obtained through the proxy by that uid
-	as_user "$1" curl -s -m 3 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: ${2:-300}" \
+	as_user "$1" curl -s -m 30 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: ${2:-300}" \
 		http://169.254.169.254/latest/api/token
 }
-ROOT_TOK=$(in_inst curl -s -m 3 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' \
+ROOT_TOK=$(in_inst curl -s -m 30 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' \
 	http://169.254.169.254/latest/api/token)
-ROLE=$(in_inst curl -s -m 3 -H "X-aws-ec2-metadata-token: $ROOT_TOK" \
+ROLE=$(in_inst curl -s -m 30 -H "X-aws-ec2-metadata-token: $ROOT_TOK" \
 	http://169.254.169.254/latest/meta-data/iam/security-credentials/)
 A_TOK=$(tok "$ALICE_UID")
 B_TOK=$(tok "$BOB_UID")
-like "$(in_inst curl -s -m 3 -H "X-aws-ec2-metadata-token: $ROOT_TOK" \
+like "$(in_inst curl -s -m 30 -H "X-aws-ec2-metadata-token: $ROOT_TOK" \
 	http://169.254.169.254/latest/meta-data/iam/security-credentials/$ROLE)" SecretAccessKey \
 	"control: root gets credentials through the proxy"
 [ -n "$A_TOK" ] && [ -n "$ROLE" ]; tap_ok $? "control: alice has a token, role is '$ROLE'"
@@ -43,11 +43,11 @@ more_records() { [ "$(records)" -gt "$1" ]; }
 attempt() {
 	local name=$1 want=$2 host=${3:-169.254.169.254} port=${4:-80} before got last
 	before=$(records)
-	got=$(as_user "$ALICE_UID" $RAW "$host" "$port" 3)
+	got=$(as_user "$ALICE_UID" $RAW "$host" "$port" 10)
 	if printf '%s' "$got" | grep -q CREDS || ! printf '%s' "$got" | grep -Eq -- "$want"; then
 		tap_ok 1 "$name"; diag "got: $got, want: $want"; return
 	fi
-	if ! wait_for 3 more_records "$before"; then
+	if ! wait_for 30 more_records "$before"; then
 		tap_ok 1 "$name"; diag "refused ($got) but no audit record"; return
 	fi
 	last=$(tail -n +"$((before + 1))" "$GATE_AUDIT" | grep -c "\"uid\":$ALICE_UID")
@@ -112,7 +112,7 @@ attempt "straight to the proxy's IPv6 listener" '^403' ::1 "$GATE_PORT" < <(prin
 
 # The exemption is for the daemon's own upstream traffic: alice cannot set
 # the socket mark, and her connection is still redirected and refused.
-got=$(printf "GET /latest$C HTTP/1.1\r\n$H\r\n\r\n" | as_user "$ALICE_UID" $RAW --mark 169.254.169.254 80 3)
+got=$(printf "GET /latest$C HTTP/1.1\r\n$H\r\n\r\n" | as_user "$ALICE_UID" $RAW --mark 169.254.169.254 80 10)
 like "$got" '^MARKFAIL EPERM' "alice cannot set SO_MARK to look like the daemon"
 like "$got" '403' "and her connection is still filtered"
 nok "alice cannot open a second listener on the proxy's port (v4 any)" \

@@ -73,30 +73,30 @@ is "$(capsof CapEff)" "$want" "the daemon's effective set is the unit's"
 is "$(capsof CapAmb)" "$(echo | capset_of)" "the daemon's ambient set is empty"
 
 url=http://169.254.169.254/latest
-root_tok=$(in_inst curl -s -m 3 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' "$url/api/token")
+root_tok=$(in_inst curl -s -m 30 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' "$url/api/token")
 like "$root_tok" '^[A-Za-z0-9_=+/-]{20,}$' "root gets a token through the proxy"
-role=$(in_inst curl -s -m 3 -H "X-aws-ec2-metadata-token: $root_tok" \
+role=$(in_inst curl -s -m 30 -H "X-aws-ec2-metadata-token: $root_tok" \
 	"$url/meta-data/iam/security-credentials/")
 like "$role" '^[A-Za-z0-9_+=,.@-]+$' "root lists the role ($role)"
-body=$(in_inst curl -s -m 3 -H "X-aws-ec2-metadata-token: $root_tok" \
+body=$(in_inst curl -s -m 30 -H "X-aws-ec2-metadata-token: $root_tok" \
 	"$url/meta-data/iam/security-credentials/$role")
 like "$body" '"SecretAccessKey"' "root gets the role's credentials (shipped rules)"
 
-a_tok=$(as_user "$ALICE_UID" curl -s -m 3 -X PUT \
+a_tok=$(as_user "$ALICE_UID" curl -s -m 30 -X PUT \
 	-H 'X-aws-ec2-metadata-token-ttl-seconds: 60' "$url/api/token")
 like "$a_tok" '^[A-Za-z0-9_=+/-]{20,}$' "igt-alice gets a token"
-code=$(as_user "$ALICE_UID" curl -s -o "$TMPD/alice.body" -w '%{http_code}' -m 3 \
+code=$(as_user "$ALICE_UID" curl -s -o "$TMPD/alice.body" -w '%{http_code}' -m 30 \
 	-H "X-aws-ec2-metadata-token: $a_tok" "$url/meta-data/iam/security-credentials/$role")
 is "$code" 403 "igt-alice is refused the credentials"
 nok "igt-alice's answer holds no secret" grep -q SecretAccessKey "$TMPD/alice.body"
 rm -f "$TMPD/alice.body"
-is "$(as_user "$ALICE_UID" curl -s -o /dev/null -w '%{http_code}' -m 3 \
+is "$(as_user "$ALICE_UID" curl -s -o /dev/null -w '%{http_code}' -m 30 \
 	-H "X-aws-ec2-metadata-token: $a_tok" "$url/meta-data/instance-id")" 200 \
 	"igt-alice reads ordinary metadata"
 
 # The shipped [log] audit path, in the directory the package made.
 log=/var/log/imdsgate/audit.log
-wait_line 5 "$log" "\"uid\":$ALICE_UID.*\"decision\":\"deny\""
+wait_line 30 "$log" "\"uid\":$ALICE_UID.*\"decision\":\"deny\""
 tap_ok $? "the audit log in /var/log/imdsgate records alice's deny"
 is "$(stat -c '%U %a' "$log" 2>&1)" "imdsgate 640" "audit log owned by imdsgate, mode 640 (UMask)"
 

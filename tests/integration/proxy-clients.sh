@@ -75,7 +75,7 @@ ok "curl as alice: the key" grep -q "\"AccessKeyId\" *: *\"$ROLE_ACCESS_KEY_ID\"
 TB=$(token $BOB_UID)
 is "$(ucurl $BOB_UID -H "$TH: $TB" "$U4$CREDS/client-role")" 403 "curl as bob: 403"
 is "$(ucurl $BOB_UID "$U4$CREDS/client-role")" 401 "curl as bob without token: 401"
-nok "curl -f as bob: non-zero exit" as_user $BOB_UID curl -sf -m 5 -o /dev/null -H "$TH: $TB" "$U4$CREDS/client-role"
+nok "curl -f as bob: non-zero exit" as_user $BOB_UID curl -sf -m 30 -o /dev/null -H "$TH: $TB" "$U4$CREDS/client-role"
 
 nok "no secret in the audit log" grep -qF -- "$ROLE_SECRET_ACCESS_KEY" "$TMPD/log/audit.log"
 ns_keep_logs

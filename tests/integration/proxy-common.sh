@@ -28,11 +28,11 @@ proxy_start() {
 
 ucurl() {	# ucurl UID CURL-ARGS...: the status code; body in $TMPD/body
 	local uid=$1; shift
-	as_user "$uid" curl -s -m 5 -w '%{stderr}%{http_code}' "$@" \
+	as_user "$uid" curl -s -m 30 -w '%{stderr}%{http_code}' "$@" \
 		2>&1 >"$TMPD/body"
 }
 
 token() {	# token UID [TTL] [BASE-URL]
-	as_user "$1" curl -s -m 5 -X PUT "${3:-$U4}/latest/api/token" \
+	as_user "$1" curl -s -m 30 -X PUT "${3:-$U4}/latest/api/token" \
 		-H "X-aws-ec2-metadata-token-ttl-seconds: ${2:-300}"
 }

@@ -112,7 +112,7 @@ printf '[broken]\naction = maybe\npath = /meta-data/**\n' >"$TMPD/rules-reload.d
 chmod a+r "$TMPD/rules-reload.d"/*
 kill -HUP "$RELOAD_PID"
 ok "reload: the error names the broken file and line" \
-	wait_line 10 "$TMPD/f-reload.err" '20-broken\.rules:2'
+	wait_line 30 "$TMPD/f-reload.err" '20-broken\.rules:2'
 read -r code _ < <(fetch "$ALICE_UID" $P7 "$CREDS")
 is "$code" 403 "reload: alice still refused (old rules kept)"
 like "$(grep '"event":"request"' "$RLOG" | grep "\"uid\":$ALICE_UID" | tail -1)" \
@@ -148,7 +148,7 @@ fault_daemon f-fds $P9 169.254.169.254:80 -- sh -c 'ulimit -n 64 && exec "$@"' _
 FDS_PID=$DAEMON_PID
 as_user "$BOB_UID" /usr/bin/python3 -c "$HOLDER" 127.0.0.1 $P9 150 "$TMPD/hold/held" &
 HOLD=$!; bg_track $HOLD
-ok "fd exhaustion: 150 connections opened against a limit of 64" wait_for 20 test -s "$TMPD/hold/held"
+ok "fd exhaustion: 150 connections opened against a limit of 64" wait_for 60 test -s "$TMPD/hold/held"
 is "$(cat "$TMPD/hold/held")" 150 "fd exhaustion: all 150 connected (the kernel queues what is not accepted)"
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 c0=$(cpu_ticks "$FDS_PID"); t0=$(now_ms)
@@ -159,7 +159,7 @@ ok "fd exhaustion: no busy loop ($((c1 - c0)) ticks of CPU in $((t1 - t0)) ms)" 
 	test $(( (c1 - c0) * 1000 / ticks )) -lt $(( (t1 - t0) / 2 ))
 touch "$TMPD/hold/held.stop"; wait $HOLD
 served() { [ "$(fetch "$ALICE_UID" $P9 "$MD" | cut -d' ' -f1)" = 200 ]; }
-ok "fd exhaustion: serves again once the connections are gone" wait_for 20 served
+ok "fd exhaustion: serves again once the connections are gone" wait_for 60 served
 ok "fd exhaustion: the daemon is still running" kill -0 "$FDS_PID"
 
 diag "(${SECONDS} s so far)"
@@ -174,7 +174,7 @@ nfds() { ls "/proc/$1/fd" | wc -l; }
 fds0=$(nfds "$PERUID_PID"); t0=$(now_ms)
 as_user "$ALICE_UID" /usr/bin/python3 -c "$HOLDER" 127.0.0.1 $P11 "$PERUID_N" "$TMPD/hold/peruid" &
 PHOLD=$!; bg_track $PHOLD
-ok "per uid: alice opened $PERUID_N connections" wait_for 30 test -s "$TMPD/hold/peruid"
+ok "per uid: alice opened $PERUID_N connections" wait_for 60 test -s "$TMPD/hold/peruid"
 read -r code ms _ < <(fetch "$BOB_UID" $P11 "$MD" -m 60)
 is "$code" 200 "per uid: bob is served while alice holds her connections"
 ok "per uid: promptly ($ms ms)" test "$ms" -lt 5000

@@ -32,7 +32,7 @@ daemon_start proxy
 load_start bob "$BOB_UID" --path "$CREDS" --interval 0.01 --stop "$TMPD/stop" --timeout 2
 load_start alice "$ALICE_UID" --path "$CREDS" --interval 0.01 --stop "$TMPD/stop" --timeout 2
 bob_creds_since() { [ "$(res_count bob "\$1 >= $1 && \$6 == 1")" -gt 0 ]; }
-ok "load running: bob gets credentials" wait_for 10 bob_creds_since 0
+ok "load running: bob gets credentials" wait_for 30 bob_creds_since 0
 
 # --redirect status: exit 0 when the rules are complete
 complete() { gate_redirect status >/dev/null 2>&1; }
@@ -54,10 +54,10 @@ gap_case() {
 	t1=$(now_ms)
 	echo "$t0 $t1" >>"$TMPD/windows"
 	ok "$name: an audit error record names the vanished redirect" \
-		wait_for 5 test "$(redirect_errors)" -gt "$before"
+		wait_for 30 test "$(redirect_errors)" -gt "$before"
 	like "$(grep '"event":"error"' "$AUDIT" | grep '"what":"redirect"' | tail -1)" \
 		'"detail":"[^"]*(missing|partial)' "$name: the record says what was missing"
-	ok "$name: bob gets credentials again" wait_for 10 bob_creds_since "$t1"
+	ok "$name: bob gets credentials again" wait_for 30 bob_creds_since "$t1"
 	diag "$name: gap closed after $((t1 - t0)) ms (seen by polling the status);" \
 		"$(( $(sim_requests "$SIM_LOG") - slipped0 )) requests reached IMDS unfiltered"
 }

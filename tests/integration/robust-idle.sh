@@ -32,17 +32,15 @@ base=$(rss_kb "$IDLE_PID")
 	127.0.0.1 "$GATE_PORT" "$IDLE" "$TMPD/hold/idle") &
 IHOLD=$!; bg_track $IHOLD
 t_idle=$(now_ms)
-ok "$IDLE idle connections opened" wait_for 60 test -s "$TMPD/hold/idle"
+# How long this takes is the machine's load's business (45-68 s on a busy
+# 2-core machine): wait while the count still grows.
+opened() { test -s "$TMPD/hold/idle"; }
+opening() { cat "$TMPD/hold/idle.n"; }
+ok "$IDLE idle connections opened" wait_progress 60 opened opening
 is "$(cat "$TMPD/hold/idle")" "$IDLE" "all $IDLE connected"
-# polled every half second: listing 10,000 fds is not free
-accepted_all() {
-	local end=$(( $(now_ms) + $1 * 1000 ))
-	until [ "$(nfds "$IDLE_PID")" -ge "$IDLE" ]; do
-		[ "$(now_ms)" -lt "$end" ] || return 1
-		sleep 0.5
-	done
-}
-ok "the daemon accepted them all" accepted_all 60
+accepted_all() { [ "$(nfds "$IDLE_PID")" -ge "$IDLE" ]; }
+accepting() { nfds "$IDLE_PID"; }
+ok "the daemon accepted them all" wait_progress 60 accepted_all accepting
 diag "$IDLE connections opened and accepted in $(( $(now_ms) - t_idle )) ms"
 read -r code ms _ < <(fetch "$BOB_UID" "$GATE_PORT" "$MD")
 is "$code" 200 "with $IDLE idle connections a fresh request is served"

@@ -80,7 +80,7 @@ for u in root:0 bob:$BOB_UID alice:$ALICE_UID; do
 	name=${u%%:*} uid=${u#*:}
 	sent=$(res_count "$name" '$4 == "http"')
 	sent_all=$((sent_all + sent))
-	wait_for 10 test "$(records "$uid")" -ge "$sent"
+	wait_for 30 test "$(records "$uid")" -ge "$sent"
 	is "$(records "$uid")" "$sent" "$name: every request logged exactly once"
 done
 ok "both the rotated and the new log have records" \

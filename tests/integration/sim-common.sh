@@ -15,7 +15,7 @@ req() {
 	shift 2
 	if [ "$m" = HEAD ]; then how=(--head); else how=(-X "$m"); fi
 	rm -f "$TMPD/body" "$TMPD/hdr"
-	read -r CODE SIZE < <(in_inst curl -s -g -m 5 "${how[@]}" \
+	read -r CODE SIZE < <(in_inst curl -s -g -m 30 "${how[@]}" \
 		-o "$TMPD/body" -D "$TMPD/hdr" -w '%{http_code} %{size_download}' \
 		"$@" "$u")
 	BODY=$(cat "$TMPD/body" 2>/dev/null)
@@ -27,7 +27,7 @@ hdr() {
 }
 
 tok() {
-	in_inst curl -s -g -m 5 -f -X PUT \
+	in_inst curl -s -g -m 30 -f -X PUT \
 		-H "X-aws-ec2-metadata-token-ttl-seconds: ${1:-60}" \
 		"${2:-$U4}/latest/api/token"
 }

@@ -80,7 +80,7 @@ is "$CODE" 200 "HEAD: 200"
 is "$(hdr Content-Length)" 19 "HEAD: Content-Length of the value"
 is "$SIZE" 0 "HEAD: no body"
 
-out=$(in_inst curl -sv -m 5 -H "$TOKHDR: $T" "$M/instance-id" "$M/ami-id" 2>&1 >/dev/null)
+out=$(in_inst curl -sv -m 30 -H "$TOKHDR: $T" "$M/instance-id" "$M/ami-id" 2>&1 >/dev/null)
 like "$out" 'Re-using existing connection' "keep-alive: two requests on one connection"
 
 # Identity and credentials.

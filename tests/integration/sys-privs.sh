@@ -16,7 +16,7 @@ drop_case() {
 	local name=$1 caps=$2 bnd=$3 log=$TMPD/$1.out; shift 3
 	"$@" >"$log" 2>&1 &
 	local pid=$!; bg_track $pid
-	if ! wait_line 5 "$log" dropped; then
+	if ! wait_line 30 "$log" dropped; then
 		tap_ok 1 "$name: dropped"; sed 's/^/# /' "$log"; return
 	fi
 	is "$(field $pid Uid)" "$DUID	$DUID	$DUID	$DUID" "$name: all four uids"

@@ -132,16 +132,20 @@ fetch() {
 
 # $HOLDER, run as `python3 -c "$HOLDER" HOST PORT N FILE`: holds N idle
 # connections open until FILE.stop exists; writes how many it opened to
-# FILE (its directory must be writable by the user running it).
+# FILE once done, and its progress every 100 to FILE.n (the directory must
+# be writable by the user running it).
 HOLDER='import socket, sys, os, time
 n, out = int(sys.argv[3]), sys.argv[4]
 socks = []
 for i in range(n):
     try:
-        socks.append(socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10))
+        socks.append(socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=60))
     except OSError as e:
         print("connect %d: %s" % (i, e), file=sys.stderr)
         break
+    if i % 100 == 0:
+        with open(out + ".n", "w") as f:
+            f.write("%d\n" % i)
 with open(out + ".tmp", "w") as f:
     f.write("%d\n" % len(socks))
 os.rename(out + ".tmp", out)

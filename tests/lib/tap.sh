@@ -84,5 +84,24 @@ wait_for() {
 	done
 }
 
+# wait_progress STALL DONE PROGRESS: wait until the command DONE succeeds,
+# for as long as the output of the command PROGRESS keeps changing (a
+# count that grows): fail only when nothing moved for STALL seconds. For
+# work whose length load decides (10,000 connections), where any fixed
+# deadline is a guess a busy machine can miss.
+wait_progress() {
+	local stall=$(( $1 * 1000 )) done=$2 prog=$3 last="" cur t0
+	t0=$(( $(date +%s%N) / 1000000 ))
+	until $done >/dev/null 2>&1; do
+		cur=$($prog 2>/dev/null)
+		if [ "$cur" != "$last" ]; then
+			last=$cur
+			t0=$(( $(date +%s%N) / 1000000 ))
+		fi
+		[ $(( $(date +%s%N) / 1000000 - t0 )) -lt "$stall" ] || return 1
+		sleep 0.5
+	done
+}
+
 # wait_line SECONDS FILE REGEX: wait until FILE has a line matching REGEX.
 wait_line() { wait_for "$1" grep -Eq -- "$3" "$2"; }
