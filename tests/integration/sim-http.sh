@@ -66,8 +66,19 @@ is "$CODE" 404 "unknown top-level name: 404"
 req GET "$M/no-such-thing" "${H[@]}"
 is "$CODE" 404 "missing resource: 404"
 like "$BODY" '<h1>404 - Not Found</h1>' "404 body is the small HTML page"
+# As on EC2: a leaf asked with a trailing slash is the leaf (botocore and
+# the aws CLI ask placement/availability-zone/), repeated slashes are one
+# (@aws-sdk/ec2-metadata-service sends //latest/...).
 req GET "$M/instance-id/" "${H[@]}"
-is "$CODE" 404 "a leaf with a trailing slash: 404"
+is "$CODE:$BODY" 200:i-0aaaabbbbccccdddd "a leaf with a trailing slash: the leaf"
+req GET "$M/instance-id/x" "${H[@]}"
+is "$CODE" 404 "below a leaf: 404"
+req GET "$U4//latest/meta-data/instance-id" "${H[@]}"
+is "$CODE:$BODY" 200:i-0aaaabbbbccccdddd "//latest/...: the same"
+req GET "$U4/latest//meta-data//iam/security-credentials/" "${H[@]}"
+is "$CODE:$BODY" 200:app-role "repeated slashes inside: the same listing"
+req GET "$U4//" "${H[@]}"
+like "$CODE:$BODY" '^200:1\.0' "// is the version listing"
 req GET "$M/iam/security-credentials/app-role2" "${H[@]}"
 is "$CODE" 404 "a longer role name: 404"
 
