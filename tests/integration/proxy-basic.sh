@@ -14,13 +14,40 @@ sim_start --tokens optional --role app-role
 proxy_setup
 proxy_start
 
-# The exact 401 the IMDS gives (here for a bad token): status line,
-# headers (minus Date), body.
-in_imds curl -s -i -H "$TH: bogus" "$U4$CREDS/" | grep -v '^Date:' >"$TMPD/direct401"
-in_inst curl -s -i "$U4$CREDS/" | grep -v '^Date:' >"$TMPD/proxy401"
-ok "no token: the IMDS's 401, byte for byte" cmp "$TMPD/direct401" "$TMPD/proxy401"
-[ -s "$TMPD/direct401" ] && head -1 "$TMPD/direct401" | grep -q ' 401 ' ||
-	diag "direct answer: $(head -1 "$TMPD/direct401")"
+# The pages the proxy makes itself are IMDS's, byte for byte: status
+# line, headers, body, compared with the simulator's own copy of IMDS's
+# bytes (src/sim/sim_reply.c). Not compared: Date, and Connection (when
+# to close is the proxy's business).
+direct() {	# direct NAME CURL-ARGS...: the simulator's answer
+	local name=$1
+	shift
+	in_imds curl -s -i -m 30 "$@" | grep -Ev '^(Date|Connection):' >"$TMPD/imds$name"
+}
+proxied() {	# proxied NAME UID CURL-ARGS...: the proxy's answer to UID
+	local name=$1 uid=$2
+	shift 2
+	as_user "$uid" curl -s -i -m 30 "$@" | grep -Ev '^(Date|Connection):' >"$TMPD/proxy$name"
+}
+same_page() {	# same_page STATUS DESCRIPTION: both answers that status, the same bytes
+	head -1 "$TMPD/imds$1" | grep -q " $1 " && cmp -s "$TMPD/imds$1" "$TMPD/proxy$1"
+	tap_ok $? "$2"
+	cmp -s "$TMPD/imds$1" "$TMPD/proxy$1" ||
+		diff "$TMPD/imds$1" "$TMPD/proxy$1" | cat -A | sed 's/^/# /' | head -20
+}
+TA0=$(token $ALICE_UID)
+TB0=$(token $BOB_UID)
+direct 401 -H "$TH: bogus" "$U4$CREDS/"
+proxied 401 $ALICE_UID "$U4$CREDS/"
+same_page 401 "no token: the IMDS's 401, byte for byte"
+direct 403 -X PUT -H "$TH-ttl-seconds: 60" -H 'X-Forwarded-For: 10.0.0.1' "$U4/latest/api/token"
+proxied 403 $BOB_UID -H "$TH: $TB0" "$U4$CREDS/app-role"
+same_page 403 "a rule's refusal: the IMDS's 403, byte for byte"
+direct 405 -X POST "$U4/latest/meta-data/"
+proxied 405 $ALICE_UID -X POST -H "$TH: $TA0" "$U4/latest/meta-data/"
+same_page 405 "POST: the IMDS's 405, byte for byte"
+direct 400 -X PUT "$U4/latest/api/token"
+proxied 400 $ALICE_UID -H "$TH: $TA0" "$U4/latest/meta-data/a%2Fb"
+same_page 400 "an unsafe escape: the IMDS's 400, byte for byte"
 
 # A token for alice (what she may and may not do with it, and everyone
 # else: tests/proxy/cases/, run by proxy-cases.sh).

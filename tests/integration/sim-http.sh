@@ -20,6 +20,10 @@ M=$U4/latest/meta-data
 req GET "$M/instance-id"
 is "$CODE" 401 "v1 GET without a token: 401"
 like "$BODY" '<title>401 - Unauthorized</title>' "401 body is the small HTML page"
+# The two layouts IMDS has for its pages (docs/imds.md): 343 bytes with
+# one tab in the 401, 339 with two tabs and a space in the 404.
+DTD='"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">'
+is "$SIZE:$(sed -n 3p "$TMPD/body")" "343:$(printf '\t')$DTD" "401 page: 343 bytes, one tab"
 is "$(hdr Server)" EC2ws "Server: EC2ws on errors"
 is "$(hdr Content-Type)" text/html "errors are text/html"
 
@@ -66,6 +70,8 @@ is "$CODE" 404 "unknown top-level name: 404"
 req GET "$M/no-such-thing" "${H[@]}"
 is "$CODE" 404 "missing resource: 404"
 like "$BODY" '<h1>404 - Not Found</h1>' "404 body is the small HTML page"
+is "$SIZE:$(sed -n 3p "$TMPD/body")" "339:$(printf '\t\t ')$DTD" \
+	"404 page: 339 bytes, two tabs and a space"
 # As on EC2: a leaf asked with a trailing slash is the leaf (botocore and
 # the aws CLI ask placement/availability-zone/), repeated slashes are one
 # (@aws-sdk/ec2-metadata-service sends //latest/...).
