@@ -12,7 +12,15 @@ libimdsgate_a_SOURCES += \
 	src/detect/detect_run.c src/detect/detect_run.h \
 	src/detect/detect_follow.c src/detect/detect_follow.h \
 	src/detect/state.c src/detect/state.h \
-	src/detect/v1report.c src/detect/v1report.h
+	src/detect/v1report.c src/detect/v1report.h \
+	src/detect/perimeter.h src/detect/perimeter_replay.h \
+	src/detect/perimeter_learn.c src/detect/perimeter_calls.c \
+	src/detect/perimeter_proxy.c src/detect/perimeter_state.c \
+	src/detect/perimeter_svc.c src/detect/perimeter_decide.c \
+	src/detect/perimeter_accounts.c src/detect/perimeter_policy.c \
+	src/detect/perimeter_tally.c src/detect/perimeter_report.c \
+	src/detect/perimeter_text.c src/detect/perimeter_files.c \
+	src/detect/perimeter_run.c
 
 # The one C++ file: linked only by imdsgate-detect and its tests.
 noinst_LIBRARIES += libctjson.a
