@@ -39,7 +39,8 @@ nodist_EXTRA_tests_unit_test_detect_SOURCES = dummy.cxx
 TESTS += tests/unit/test_detect
 
 DETECT_INTEGRATION_TESTS = tests/integration/detect-scenarios.sh \
-	tests/integration/detect-forms.sh tests/integration/detect-state.sh
+	tests/integration/detect-forms.sh tests/integration/detect-state.sh \
+	tests/integration/detect-perimeter.sh
 TESTS += $(DETECT_INTEGRATION_TESTS)
 EXTRA_DIST += $(DETECT_INTEGRATION_TESTS) tests/detect
 dist_man_MANS += man/imdsgate-detect.1
