@@ -38,6 +38,12 @@ tests_unit_test_detect_LDADD = $(DETECT_LIBS)
 nodist_EXTRA_tests_unit_test_detect_SOURCES = dummy.cxx
 TESTS += tests/unit/test_detect
 
+check_PROGRAMS += tests/unit/test_perimeter
+tests_unit_test_perimeter_SOURCES = tests/unit/test_perimeter.c tests/unit/tap.h
+tests_unit_test_perimeter_LDADD = $(DETECT_LIBS)
+nodist_EXTRA_tests_unit_test_perimeter_SOURCES = dummy.cxx
+TESTS += tests/unit/test_perimeter
+
 DETECT_INTEGRATION_TESTS = tests/integration/detect-scenarios.sh \
 	tests/integration/detect-forms.sh tests/integration/detect-state.sh \
 	tests/integration/detect-perimeter.sh

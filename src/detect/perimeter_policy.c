@@ -25,6 +25,19 @@
 
 #define PM_DUMP (JSON_COMPACT | JSON_PRESERVE_ORDER)
 
+/* The partition from the session ARN ("aws", "aws-cn", ...), if it is
+ * one: the ARN comes from the log, the policy must stay valid IAM. */
+static const char *
+pm_partition(const char *p)
+{
+	size_t i;
+
+	for (i = 0; p != NULL && p[i] != '\0'; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') || p[i] == '-') || i > 16)
+			return "aws";
+	return p != NULL && i > 0 ? p : "aws";
+}
+
 /* The conditions every statement shares. */
 static json_t *
 pm_cond(const char *partition, int public_endpoint)
@@ -33,7 +46,7 @@ pm_cond(const char *partition, int public_endpoint)
 	json_t *c = json_object(), *null = json_object();
 
 	snprintf(arn, sizeof arn, "arn:%s:iam::*:role/aws:ec2-infrastructure",
-	         partition != NULL ? partition : "aws");
+	         pm_partition(partition));
 	json_object_set_new(null, "ec2:SourceInstanceARN",
 	                    json_string("false"));
 	if (public_endpoint)
