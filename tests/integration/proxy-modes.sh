@@ -35,7 +35,7 @@ ok "unknown owner audited" wait_for 5 sh -c \
 # two idle connections of alice's; the third is refused, bob is not
 hold() { as_user $ALICE_UID bash -c 'exec 3<>/dev/tcp/169.254.169.254/80; read -t 20 -u 3 x' & bg_track $!; }
 hold; hold
-held() { [ "$(in_inst ss -Htn state established '( sport = :8169 )' | wc -l)" -ge 2 ]; }
+held() { [ "$(in_inst ss -Htn state established '( sport = :169 )' | wc -l)" -ge 2 ]; }
 ok "two connections held" wait_for 5 held
 is "$(ucurl $ALICE_UID -H "$TH: $T" "$U4/latest/meta-data/ami-id")" 503 "third connection of alice: 503"
 is "$(ucurl $BOB_UID -H "$TH: $TB" "$U4/latest/meta-data/ami-id")" 200 "bob unaffected"
