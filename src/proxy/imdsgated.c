@@ -129,14 +129,14 @@ run_redirect(const struct conf *conf, const char *action)
 	}
 	redirect_conf_init(&rc, conf, pu.uid);
 	if (!strcmp(action, "install")) {
-		/* never point everyone's IMDS traffic at a port anyone may bind */
+		/* never point everyone's IMDS traffic at a port anyone may bind
+		 */
 		if (proxy_listen_check(conf, err, sizeof err) == -1) {
 			fprintf(stderr, "imdsgated: %s\n", err);
 			return 2;
 		}
 		r = redirect_install(&rc, err, sizeof err);
-	}
-	else if (!strcmp(action, "remove"))
+	} else if (!strcmp(action, "remove"))
 		r = redirect_remove(&rc, err, sizeof err);
 	else if (!strcmp(action, "status")) {
 		r = redirect_status(&rc, err, sizeof err);
