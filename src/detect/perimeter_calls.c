@@ -143,35 +143,42 @@ pm_example(struct pm_group *g, const struct ct_event *ev, int64_t t)
 	g->event_name = nm->p ? xstrndup(nm->p, nm->n) : xstrdup("");
 }
 
+/* Append s and a separator to key at *off; -1 when it would not fit. */
+static int
+pm_key_add(char *key, size_t len, size_t *off, const struct ct_str *s)
+{
+	if (*off + s->n + 1 >= len)
+		return -1;
+	if (s->n > 0)
+		memcpy(key + *off, s->p, s->n);
+	*off += s->n;
+	key[(*off)++] = '|';
+	return 0;
+}
+
 /* The group key: every field the verdict depends on, the instance id in
- * lower case (ARNs spell it in any case). */
+ * lower case (ARNs spell it in any case). Built per call: no printf. */
 static int
 pm_key(char *key, size_t len, const struct ct_event *ev, const struct pm_arn *a,
        enum pm_kind kind)
 {
 	static const enum ct_field fs[] = {CT_SOURCE, CT_REGION, CT_VPCE,
 	                                   CT_SRCIP};
-	size_t i, off;
-	int n;
+	size_t i, off = 0, inst;
 
-	n = snprintf(key, len, "%.*s|%.*s|", (int)a->acct.n, a->acct.p,
-	             (int)a->role.n, a->role.p);
-	if (n < 0 || (size_t)n + a->inst.n + 1 >= len)
+	if (pm_key_add(key, len, &off, &a->acct) != 0 ||
+	    pm_key_add(key, len, &off, &a->role) != 0)
 		return -1;
-	off = (size_t)n;
-	for (i = 0; i < a->inst.n; i++)
-		key[off++] = (char)tolower((unsigned char)a->inst.p[i]);
-	for (i = 0; i < sizeof fs / sizeof fs[0]; i++) {
-		const struct ct_str *f = &ev->f[fs[i]];
-		if (off + f->n + 2 >= len)
+	inst = off;
+	if (pm_key_add(key, len, &off, &a->inst) != 0)
+		return -1;
+	for (i = inst; i < off; i++)
+		key[i] = (char)tolower((unsigned char)key[i]);
+	for (i = 0; i < sizeof fs / sizeof fs[0]; i++)
+		if (pm_key_add(key, len, &off, &ev->f[fs[i]]) != 0)
 			return -1;
-		key[off++] = '|';
-		if (f->n > 0)
-			memcpy(key + off, f->p, f->n);
-		off += f->n;
-	}
-	n = snprintf(key + off, len - off, "|%d", (int)kind);
-	return n < 0 || (size_t)n >= len - off ? -1 : (int)(off + (size_t)n);
+	key[off++] = (char)('0' + kind);
+	return (int)off;
 }
 
 void

@@ -123,6 +123,7 @@ pm_rows(struct pm_account *a)
 {
 	size_t i, start = 0;
 	struct pm_row *r = NULL;
+	int exempt = 0;
 
 	a->rows = xcalloc(a->ng + 1, sizeof *a->rows);
 	for (i = 0; i < a->ng; i++) {
@@ -134,10 +135,10 @@ pm_rows(struct pm_account *a)
 			r = &a->rows[a->nrows++];
 			r->role = g->role;
 			r->service = g->service;
+			exempt = pm_exempted(a, g->service);
 			start = i;
 		}
-		g->exempt =
-		    g->verdict == PV_PUBLIC && pm_exempted(a, g->service);
+		g->exempt = g->verdict == PV_PUBLIC && exempt;
 		pm_count(&r->c, g);
 	}
 	if (r != NULL)
@@ -165,40 +166,48 @@ pm_need_add(struct pm_need *nd, const char *inst)
 static void
 pm_needs(const struct perimeter *p, struct pm_account *a)
 {
-	size_t i, j;
+	struct dmap m;
+	struct dmap_slot *sl;
+	char key[320];
+	size_t i;
+	int n;
 
+	memset(&m, 0, sizeof m);
 	a->needs = xcalloc(a->ng + 1, sizeof *a->needs);
 	for (i = 0; i < a->ng; i++) {
 		const struct pm_group *g = a->g[i];
 		const char *vpc;
+		struct pm_need *nd;
 		if (g->kind != PM_ROLE || g->theft ||
 		    (g->verdict != PV_PUBLIC && g->verdict != PV_OTHER_VPC))
 			continue;
 		vpc = perimeter_inst_vpc(p, g->inst);
-		for (j = 0; j < a->nneeds; j++)
-			if (a->needs[j].vpc == vpc &&
-			    a->needs[j].region == g->region &&
-			    a->needs[j].service == g->service)
-				break;
-		if (j == a->nneeds) {
-			a->needs[j].vpc = vpc;
-			a->needs[j].region = g->region;
-			a->needs[j].service = g->service;
-			a->nneeds++;
+		n = snprintf(key, sizeof key, "%s|%s|%s", vpc ? vpc : "",
+		             g->region ? g->region : "", g->service);
+		if (n < 0 || (size_t)n >= sizeof key)
+			continue;
+		sl = dmap_put(&m, key, (size_t)n);
+		if ((nd = sl->val) == NULL) {
+			nd = sl->val = &a->needs[a->nneeds++];
+			nd->vpc = vpc;
+			nd->region = g->region;
+			nd->service = g->service;
 		}
-		a->needs[j].calls += g->count;
-		pm_need_add(&a->needs[j], g->inst);
+		nd->calls += g->count;
+		pm_need_add(nd, g->inst);
 	}
+	dmap_free(&m, NULL);
 }
 
+/* Once each, in the order first seen. */
 static void
-pm_unknown_add(const char ***v, size_t *n, const char *s)
+pm_unknown_add(struct dmap *seen, const char ***v, size_t *n, const char *s)
 {
-	size_t i;
+	struct dmap_slot *sl = dmap_put(seen, s, strlen(s));
 
-	for (i = 0; i < *n; i++)
-		if (strcmp((*v)[i], s) == 0)
-			return;
+	if (sl->val != NULL)
+		return;
+	sl->val = (void *)s;
 	*v = xreallocarray(*v, *n + 1, sizeof **v);
 	(*v)[(*n)++] = s;
 }
@@ -207,17 +216,22 @@ pm_unknown_add(const char ***v, size_t *n, const char *s)
 static void
 pm_unknowns(const struct perimeter *p, struct pm_account *a)
 {
+	struct dmap seen;
 	size_t i;
 
+	memset(&seen, 0, sizeof seen);
 	for (i = 0; i < a->ng; i++) {
 		const struct pm_group *g = a->g[i];
 		if (g->kind != PM_ROLE)
 			continue;
 		if (perimeter_inst_vpc(p, g->inst) == NULL)
-			pm_unknown_add(&a->unk_insts, &a->nunk_insts, g->inst);
+			pm_unknown_add(&seen, &a->unk_insts, &a->nunk_insts,
+			               g->inst);
 		if (g->vpce != NULL && perimeter_ep_vpc(p, g->vpce) == NULL)
-			pm_unknown_add(&a->unk_eps, &a->nunk_eps, g->vpce);
+			pm_unknown_add(&seen, &a->unk_eps, &a->nunk_eps,
+			               g->vpce);
 	}
+	dmap_free(&seen, NULL);
 }
 
 /* Findings in the order the detector writes them: first sighting. */
