@@ -190,7 +190,7 @@ check_acct 017622104382 stratusall
 
 # 8. Too many exemptions for one SCP: split, then the least-called left
 #    out (and reported as would break); every file within its limit.
-python3 "$D/gen-perimeter.py" --many 700 "$T/many.jsonl"
+python3 -B "$D/gen-perimeter.py" --many 700 "$T/many.jsonl"
 per many "$T/many.jsonl"
 is "$(cat "$T/many.rc")" 4 "size limit: exit 4"
 check many
@@ -206,7 +206,7 @@ is "$(q many "([$acct.policies.exempted_services[].public_calls] | min) >= ([$ac
 ok "size limit: no stale scp.json from another shape" test ! -e "$T/many/$ACCT/scp.json"
 
 # 9. Every delivery form gives the same report; text for people.
-python3 "$D/forms.py" "$S/public.jsonl" "$T/forms"
+python3 -B "$D/forms.py" "$S/public.jsonl" "$T/forms"
 for f in lines.jsonl s3.json.gz eventbridge.jsonl cwl.json.gz lookup.json dir; do
 	per "f-${f%%.*}" "$T/forms/$f"
 	is "$(jq -S . "$T/f-${f%%.*}.json")" "$(jq -S . "$T/public.json")" "form $f: same report"
