@@ -9,7 +9,7 @@ source "$top_srcdir/tests/lib/tap.sh"
 source "$top_srcdir/tests/lib/netns.sh"
 source "$top_srcdir/tests/lib/gate.sh"
 need_root
-need_cmd dpkg-buildpackage unshare flock setpriv curl
+need_cmd dpkg-buildpackage unshare flock setpriv curl systemd-socket-activate
 ns_setup
 test_users
 
@@ -47,14 +47,22 @@ capset=$(for c in $caps; do printf '+%s,' "$(echo "${c#CAP_}" | tr A-Z a-z)"; do
 capset=${capset%,}
 diag "unit capabilities: $caps"
 
-# What imdsgate-redirect.service does at boot, then the daemon as the unit
-# runs it: User=imdsgate, AmbientCapabilities=, no new privileges.
+# What imdsgate-redirect.service does at boot, then the daemon as the units
+# run it: the sockets of imdsgated.socket passed in (the daemon cannot bind
+# port 169 itself), User=imdsgate, AmbientCapabilities=, no new
+# privileges. systemd-socket-activate starts it at the first connection,
+# made once the sockets listen; gate_start waits for its ready line.
 in_inst /usr/sbin/imdsgated --redirect install >"$TMPD/redirect.err" 2>&1
 tap_ok $? "imdsgated --redirect install (the redirect unit's command)"
+listen=$(sed -n 's/^ListenStream=/-l /p' /lib/systemd/system/imdsgated.socket)
 # (the shipped configuration: no -c)
-PROXY=/usr/sbin/imdsgated gate_start -c '' setpriv --reuid imdsgate --regid imdsgate \
-	--init-groups --inh-caps "-all,$capset" --ambient-caps "-all,$capset" \
-	--bounding-set "-all,$capset" --no-new-privs
+# shellcheck disable=SC2086
+PROXY=/usr/sbin/imdsgated gate_spawn -c '' systemd-socket-activate $listen \
+	setpriv --reuid imdsgate --regid imdsgate --init-groups --inh-caps "-all,$capset" \
+	--ambient-caps "-all,$capset" --bounding-set "-all,$capset" --no-new-privs
+wait_for 60 in_inst sh -c 'ss -Hltn | grep -q "127.0.0.1:169 "'
+in_inst curl -s -m 60 -o /dev/null http://127.0.0.1:169/	# the first connection
+gate_ready
 ok "the installed daemon starts as imdsgate with the unit's capabilities" kill -0 "$GATE_PID"
 sed 's/^/# /' "$GATE_ERR" | head -5
 daemon_pid=$GATE_PID

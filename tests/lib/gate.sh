@@ -22,6 +22,10 @@
 #                                stderr in $GATE_ERR ($TMPD/NAME.err, NAME
 #                                "proxy"); -c '': no -c (the default file);
 #                                -k: return 1 if it does not start, no bail out
+#   gate_spawn [-n NAME] [-c FILE] [WRAPPER...]   the same start, not
+#                                waiting (socket activation: the daemon
+#                                runs at the first connection); then
+#   gate_ready [-k] [SECS]       wait for the ready line of the last start
 #   gate_stop [SIGNAL]           signal the daemon (TERM), return its status
 #   gate_redirect install|remove|status   imdsgated --redirect for $GATE_CONF
 #   gate_audit [-f FILE]... count|has|select|last|wait N  COND...
@@ -143,17 +147,34 @@ gate_conf() {
 _gate_up() { grep -q ready "$GATE_ERR" || ! kill -0 "$GATE_PID" 2>/dev/null; }
 
 gate_start() {
-	local name=proxy conf=$GATE_CONF secs=$GATE_READY_SECS keep=0
+	local keep=
+	local -a opts=()
 	while [ $# -gt 0 ]; do
 		case $1 in
-		-k) keep=1; shift ;;
-		-n) name=$2; shift 2 ;;
-		-c) conf=$2; shift 2 ;;
-		-t) secs=$2; shift 2 ;;
+		-k) keep=-k; shift ;;
+		-t) opts+=(-t "$2"); shift 2 ;;
+		-n|-c) opts+=("$1" "$2"); shift 2 ;;
 		--) shift; break ;;
 		*) break ;;
 		esac
 	done
+	gate_spawn "${opts[@]}" -- "$@"
+	gate_ready $keep "${_gate_secs:-$GATE_READY_SECS}"
+}
+
+gate_spawn() {
+	local name=proxy conf=$GATE_CONF
+	_gate_secs=$GATE_READY_SECS
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-n) name=$2; shift 2 ;;
+		-c) conf=$2; shift 2 ;;
+		-t) _gate_secs=$2; shift 2 ;;
+		--) shift; break ;;
+		*) break ;;
+		esac
+	done
+	GATE_NAME=$name
 	GATE_ERR=$TMPD/$name.err
 	set -- "$@" "$PROXY" -f
 	[ -z "$conf" ] || set -- "$@" -c "$conf"
@@ -165,12 +186,18 @@ gate_start() {
 	fi
 	GATE_PID=$!
 	bg_track "$GATE_PID"
+}
+
+gate_ready() {
+	local keep=0 secs
+	[ "${1:-}" = -k ] && { keep=1; shift; }
+	secs=${1:-$GATE_READY_SECS}
 	wait_for "$secs" _gate_up
 	if ! grep -q ready "$GATE_ERR"; then
 		kill -0 "$GATE_PID" 2>/dev/null && echo "# not ready after $secs s"
 		sed 's/^/# /' "$GATE_ERR"
 		[ "$keep" = 1 ] && return 1
-		_gate_bail "imdsgated ($name) not ready"
+		_gate_bail "imdsgated ($GATE_NAME) not ready"
 	fi
 }
 
