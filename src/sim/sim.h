@@ -1,5 +1,5 @@
 /* imdsgate-sim: an IMDS simulator that answers as the real service does
- * (../shared/IMDS.md), for the demo, the tests, and users who try their
+ * (docs/imds.md), for the demo, the tests, and users who try their
  * rule files off EC2. This header joins its parts: configuration, the
  * metadata tree, tokens, rotating credentials, the HTTP front and the
  * fault modes the proxy's tests need. */

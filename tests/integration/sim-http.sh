@@ -1,5 +1,5 @@
 #!/bin/bash
-# imdsgate-sim answers as IMDS.md says, with tokens required: versions,
+# imdsgate-sim answers as docs/imds.md says, with tokens required: versions,
 # listings, leaves, credentials, identity, network, errors and headers,
 # over IPv4 and IPv6.
 source "$top_srcdir/tests/lib/tap.sh"
