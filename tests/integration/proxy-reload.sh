@@ -27,7 +27,8 @@ gate_conf -b -o "$TMPD/bad.conf" proxy.mode=sometimes
 out=$("$PROXY" -t -c "$TMPD/bad.conf" 2>&1); rc=$?
 is "$rc" 2 "-t on a bad configuration: exit 2"
 like "$out" 'bad\.conf:2' "bad configuration: FILE:LINE"
-"$PROXY" -f -c "$TMPD/bad.conf" 2>/dev/null; is "$?" 2 "running with a bad configuration: exit 2"
+gate_spawn -n bad -c "$TMPD/bad.conf"
+wait "$GATE_PID"; is "$?" 2 "running with a bad configuration: exit 2"
 
 # --explain
 out=$("$PROXY" --explain -c "$CONF" igt-bob GET /latest/meta-data/iam/security-credentials/app-role)
