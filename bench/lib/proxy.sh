@@ -1,7 +1,7 @@
 # Proxy benchmarks of bench/run-all (sourced in a subshell, after
 # common.sh): wrk in the test harness's "instance" namespace against
 #   a  imdsgate-sim directly (169.254.169.254:80, across the veth)
-#   b  imdsgated on 127.0.0.1:8169, tokens required, the shipped rules
+#   b  imdsgated on 127.0.0.1:$GATE_PORT, tokens required, the shipped rules
 #      plus one for the client's user, audit log on
 #   c  nginx on 127.0.0.1:8180, a plain reverse proxy (bench/nginx.conf)
 # each with keep-alive and with a new connection per request, at load
@@ -33,48 +33,19 @@ px_sim_start() {
 		>"$TMPD/sim.out" 2>"$TMPD/sim.err" &
 	SIM_PID=$!
 	bg_track "$SIM_PID"
-	wait_line 10 "$TMPD/sim.err" ready || px_die "imdsgate-sim not ready"
+	wait_line 60 "$TMPD/sim.err" ready || px_die "imdsgate-sim not ready"
 }
 
-px_proxy_conf() {
-	mkdir -p "$TMPD/rules.d" "$TMPD/audit"
-	cp "$top_srcdir"/rules/*.rules "$TMPD/rules.d/"
-	cat >"$TMPD/rules.d/90-bench.rules" <<'RULES'
-[bench: alice reads credentials]
-action = allow
-user = igt-alice
-method = GET, HEAD
-path = /meta-data/iam/security-credentials/*/**
-RULES
-	chown imdsgate: "$TMPD/audit"
-	cat >"$TMPD/imdsgate.conf" <<CONF
-[proxy]
-listen = 127.0.0.1:8169
-upstream = 169.254.169.254:80
-mode = enforce
-require_token = yes
-bind_token_to_uid = yes
-user = imdsgate
-client_timeout = 120
-max_connections = 8192
-max_connections_per_uid = 4096
-[rules]
-dir = $TMPD/rules.d
-[log]
-audit = $TMPD/audit/audit.jsonl
-[redirect]
-manage = no
-CONF
-	chmod -R a+rX "$TMPD"
-}
-
+# The daemon through tests/lib/gate.sh: the shipped rules plus the rule
+# set "bench" (tests/lib/rules/bench.rules), IPv4 only, limits raised for
+# the load.
 px_proxy_start() {
-	px_proxy_conf
-	ip netns exec "$NS_INST" taskset -c "$SRV_CPU" "$PROXY" -f \
-		-c "$TMPD/imdsgate.conf" 2>"$TMPD/proxy.err" &
-	PROXY_PID=$!
-	bg_track "$PROXY_PID"
-	wait_line 10 "$TMPD/proxy.err" ready || px_die "imdsgated not ready"
+	gate_rules shipped bench
+	gate_conf "proxy.listen=127.0.0.1:$GATE_PORT" proxy.upstream=169.254.169.254:80 \
+		proxy.client_timeout=120 proxy.max_connections=8192 \
+		proxy.max_connections_per_uid=4096 "log.audit=$TMPD/audit/audit.jsonl"
+	gate_start taskset -c "$SRV_CPU"
+	PROXY_PID=$GATE_PID
 }
 
 px_nginx_start() {
@@ -85,7 +56,7 @@ px_nginx_start() {
 		-c "$top_srcdir/bench/nginx.conf" 2>"$p/logs/start.err" &
 	NGINX_PID=$!
 	bg_track "$NGINX_PID"
-	wait_for 10 pgrep -P "$NGINX_PID" nginx || px_die "nginx not ready"
+	wait_for 60 pgrep -P "$NGINX_PID" nginx || px_die "nginx not ready"
 	NGINX_WORKER=$(pgrep -P "$NGINX_PID" nginx | head -1)
 }
 
@@ -98,7 +69,7 @@ px_token() {
 # px_url TARGET, px_pid TARGET: where a target listens, who serves it
 px_url() {
 	case $1 in a) echo "http://169.254.169.254" ;;
-	b) echo "http://127.0.0.1:8169" ;; c) echo "http://127.0.0.1:8180" ;; esac
+	b) echo "http://127.0.0.1:$GATE_PORT" ;; c) echo "http://127.0.0.1:8180" ;; esac
 }
 px_pid() {
 	case $1 in a) echo "$SIM_PID" ;; b) echo "$PROXY_PID" ;;
@@ -196,6 +167,7 @@ px_profile() {
 px_main() {
 	source "$top_srcdir/tests/lib/tap.sh"
 	source "$top_srcdir/tests/lib/netns.sh"
+	source "$top_srcdir/tests/lib/gate.sh"
 	need_cmd wrk nginx curl taskset python3
 	ulimit -n "$(ulimit -Hn)"
 	cp "$top_srcdir/bench/wrk-token.lua" "$top_srcdir/bench/connhold.py" "$TMPD/"

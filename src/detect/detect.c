@@ -144,6 +144,8 @@ detect_event(struct detect *d, const struct ct_event *ev, int64_t t)
 	int ipok = src->n > 0 && ip16_parse(src->p, src->n, &ip) == 0;
 
 	d->events++;
+	if (d->observe != NULL)
+		d->observe(d->observe_arg, ev, t);
 	detect_issue(d, ev, t);
 	if (ipok && d->have_threats && iprange_contains(&d->threats, &ip))
 		detect_threat(d, ev, t, &ip);
