@@ -66,14 +66,14 @@ bench(const char *what, int iters, const struct sockaddr_storage *cl,
     const struct sockaddr_storage *dst, int diag_only, int cold)
 {
 	struct peer_info pi;
-	unsigned long inode;
+	struct peer_sock ps;
 	double t0 = now_us();
 	int i, fails = 0;
 
 	for (i = 0; i < iters; i++) {
 		if (cold)
 			peer_proc_forget();
-		if (diag_only ? peer_diag(cl, dst, &pi.uid, &inode) :
+		if (diag_only ? peer_diag(cl, dst, &ps) :
 		    peer_lookup(cl, dst, &pi))
 			fails++;
 	}

@@ -7,14 +7,12 @@
 struct event_base;
 struct proxy;
 struct instinfo;
-struct redirect_watch;
 
 struct daemon {
 	struct event_base *base;
 	struct proxy *px;
 	const char *confpath;
 	struct instinfo *inst;
-	struct redirect_watch *rw;
 	struct event *sig[4];
 	int nsig;
 };

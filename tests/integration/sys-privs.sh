@@ -30,16 +30,21 @@ drop_case() {
 	kill $pid
 }
 
-# CAP_DAC_READ_SEARCH=2, CAP_NET_ADMIN=12, CAP_SYS_PTRACE=19
+# CAP_DAC_READ_SEARCH=2, CAP_NET_ADMIN=12, CAP_SYS_PTRACE=19, CAP_BPF=39.
+# The -c cases are the set imdsgated's monitor keeps (its worker keeps
+# none: tests/integration/sys-bpf-daemon.sh).
 drop_case explicit 0000000000081000 0000000000081000 \
 	"$TOOL" drop imdsgate cap_net_admin cap_sys_ptrace
 printf '[proxy]\nuser = imdsgate\n' >"$TMPD/default.conf"
-drop_case conf-default 0000000000081004 0000000000081004 \
+drop_case conf-default 0000008000081004 0000008000081004 \
 	"$TOOL" drop imdsgate -c "$TMPD/default.conf"
 printf '[redirect]\nmanage = no\n' >"$TMPD/nomanage.conf"
-drop_case conf-manage-no 0000000000080004 0000000000080004 \
+drop_case conf-manage-no 0000008000080004 0000008000080004 \
 	"$TOOL" drop imdsgate -c "$TMPD/nomanage.conf"
-printf '[proxy]\nprocess_info = no\n[redirect]\nmanage = no\n' >"$TMPD/none.conf"
+printf '[proxy]\nprocess_info = no\n[redirect]\nmanage = no\n' >"$TMPD/noproc.conf"
+drop_case conf-bpf-only 0000008000000004 0000008000000004 \
+	"$TOOL" drop imdsgate -c "$TMPD/noproc.conf"
+printf '[proxy]\nprocess_info = no\n[redirect]\nmanage = no\nbackend = nft\n' >"$TMPD/none.conf"
 drop_case conf-nothing 0000000000000000 0000000000000000 \
 	"$TOOL" drop imdsgate -c "$TMPD/none.conf"
 # Already the user (systemd User= + AmbientCapabilities=): only trim.
