@@ -172,6 +172,11 @@ run_redirect(const struct conf *conf, const char *action)
 	}
 	if (strcmp(action, "install") != 0 && strcmp(action, "status") != 0)
 		usage(2);
+	/* never point everyone's IMDS traffic at a port anyone may bind */
+	if (*action == 'i' && proxy_listen_check(conf, err, sizeof err) == -1) {
+		fprintf(stderr, "imdsgated: %s\n", err);
+		return 2;
+	}
 	layers = redirect_layers_said(&rc, *action == 's' ? stdout : stderr);
 	for (l = REDIRECT_LAYER_BPF; l <= REDIRECT_LAYER_NET; l <<= 1) {
 		if (!(layers & l))
@@ -240,6 +245,10 @@ start_privileged(const struct opts *o, struct conf *conf, int *fds,
 	char err[1024];
 
 	load_conf(o->conf, conf);
+	if (proxy_listen_check(conf, err, sizeof err) == -1) {
+		fprintf(stderr, "imdsgated: %s\n", err);
+		exit(2);
+	}
 	if ((rs = rules_load_dir(conf->rules_dir, err, sizeof err)) == NULL) {
 		fprintf(stderr, "imdsgated: %s\n", err);
 		exit(2);
@@ -396,6 +405,19 @@ run(const struct opts *o)
 	return run_monitor(&conf, &pu, &rc, bpf, fds, worker, mfd);
 }
 
+/* -t: what would stop the daemon from starting, without starting it. */
+static int
+check(const struct conf *conf)
+{
+	char err[1024];
+
+	if (proxy_listen_check(conf, err, sizeof err) == -1) {
+		fprintf(stderr, "imdsgated: %s\n", err);
+		return 2;
+	}
+	return rules_check_dir(conf->rules_dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -406,7 +428,7 @@ main(int argc, char **argv)
 	if (o.check || o.explain || o.redirect != NULL) {
 		load_conf(o.conf, &conf);
 		if (o.check)
-			return rules_check_dir(conf.rules_dir);
+			return check(&conf);
 		if (o.explain)
 			return rules_explain_dir(conf.rules_dir, argv[optind],
 			                         argv[optind + 1],

@@ -89,7 +89,7 @@ parse_rc(int argc, char **argv, struct redirect_conf *rc, int *interval)
 
 	redirect_conf_init(rc);
 	rc->backend = REDIRECT_NFT;
-	rc->port = 8169;
+	rc->port = 169;
 	for (i = 0; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(argv[i], "-4")) {
