@@ -53,8 +53,11 @@ TESTS += tests/unit/test_peer tests/unit/test_privs tests/unit/test_redirect \
 	tests/integration/sys-privs.sh tests/integration/sys-redirect-nft.sh \
 	tests/integration/sys-redirect-iptlegacy.sh \
 	tests/integration/sys-redirect-iptnft.sh \
-	tests/integration/sys-watch.sh tests/integration/sys-bpf.sh
-EXTRA_DIST += tests/integration/sys-bpf.sh tests/lib/cgroup.sh \
+	tests/integration/sys-watch.sh tests/integration/sys-bpf.sh \
+	$(BPF_ITESTS)
+# The eBPF layer under the daemon, in cgroups the tests make.
+BPF_ITESTS = tests/integration/bpf-layers.sh tests/integration/bpf-ident.sh
+EXTRA_DIST += $(BPF_ITESTS) tests/integration/sys-bpf.sh tests/lib/cgroup.sh \
 	tests/integration/sys-privs.sh \
 	tests/integration/sys-redirect-nft.sh \
 	tests/integration/sys-redirect-iptlegacy.sh \

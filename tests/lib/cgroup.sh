@@ -15,6 +15,13 @@
 #                       (`ip netns exec` remounts /sys: no cgroup tree)
 #   cg_user [-g DIR] UID CMD... the same as a real unprivileged uid
 #   cg_bpf_count        programs attached at $CG (bpftool)
+#   cg_conf FILE MANAGE [BACKEND]   robust_conf (tests/lib/robust.sh) for the
+#                       daemon, attaching to $CG and pinning in $PIN
+#   cg_daemon_start NAME CONF       imdsgated -f in the cgroup and the
+#                       namespace, wait for ready; $DAEMON_PID (the monitor),
+#                       $WORKER_PID, stderr in $TMPD/NAME.err ($DAEMON_V:
+#                       extra options, e.g. -vv)
+#   cg_load_start NAME UID ARGS...  tests/lib/load.py in the cgroup as UID
 : "${CG2:=$(findmnt -n -o TARGET -t cgroup2 | head -1)}"
 
 cg_setup() {
@@ -82,6 +89,46 @@ cg_user() {
 		in_cg -g "$g" setpriv --reuid "$u" --regid "$gid" --clear-groups \
 			--inh-caps=-all --bounding-set=-all -- "$@"
 	fi
+}
+
+# The command prefix that runs a program in $CG and the instance
+# namespace as the same process (for $! to be its pid).
+_cg_run() {
+	CG_RUN=(bash -c 'echo $$ >"$1/cgroup.procs" || exit 126; shift; exec "$@"'
+		_ "${1:-$CG}" nsenter --net=/run/netns/"$NS_INST")
+}
+
+cg_conf() {
+	robust_conf "$1" "${GATE_PORT:-169}" 169.254.169.254:80 "$2" <<CONF
+backend = ${3:-auto}
+cgroup = $CG
+pin_dir = $PIN
+check_interval = 1
+CONF
+}
+
+cg_daemon_start() {
+	local name=$1 conf=$2 secs=${DAEMON_READY_SECS:-60}
+	_cg_run
+	"${CG_RUN[@]}" "$PROXY" -f ${DAEMON_V:-} -c "$conf" 2>"$TMPD/$name.err" &
+	DAEMON_PID=$!
+	bg_track $DAEMON_PID
+	if ! wait_for "$secs" grep -q ready "$TMPD/$name.err"; then
+		echo "Bail out! imdsgated ($name) not ready"
+		sed 's/^/# /' "$TMPD/$name.err"
+		exit 1
+	fi
+	WORKER_PID=$(pgrep -P "$DAEMON_PID" | head -1)
+}
+
+cg_load_start() {
+	local name=$1 uid=$2
+	shift 2
+	: >"$TMPD/$name.res"
+	chown "$uid" "$TMPD/$name.res"
+	cg_user "$uid" $LOADPY --out "$TMPD/$name.res" "$@" &
+	bg_track $!
+	LOAD_PIDS="${LOAD_PIDS:-} $!"
 }
 
 cg_bpf_count() { bpftool -j cgroup show "$CG" 2>/dev/null | jq -s 'map(length) | add // 0'; }
