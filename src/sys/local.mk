@@ -56,7 +56,8 @@ TESTS += tests/unit/test_peer tests/unit/test_privs tests/unit/test_redirect \
 	tests/integration/sys-watch.sh tests/integration/sys-bpf.sh \
 	$(BPF_ITESTS)
 # The eBPF layer under the daemon, in cgroups the tests make.
-BPF_ITESTS = tests/integration/bpf-layers.sh tests/integration/bpf-ident.sh
+BPF_ITESTS = tests/integration/bpf-layers.sh tests/integration/bpf-ident.sh \
+	tests/integration/bpf-pentest.sh tests/integration/peer-attacks.sh
 EXTRA_DIST += $(BPF_ITESTS) tests/integration/sys-bpf.sh tests/lib/cgroup.sh \
 	tests/integration/sys-privs.sh \
 	tests/integration/sys-redirect-nft.sh \
