@@ -69,6 +69,16 @@ remove() {
 	echo "$name $((t1 - t0))" >>"$TMPD/restore.ms"
 }
 
+# One credentials request as alice, outside the cgroup (ip netns exec):
+# its status.
+load_once_status() {
+	local t
+	t=$(as_user "$ALICE_UID" curl -s -m 10 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' \
+		http://169.254.169.254/latest/api/token)
+	as_user "$ALICE_UID" curl -s -m 10 -o /dev/null -w '%{http_code}' \
+		-H "X-aws-ec2-metadata-token: $t" "http://169.254.169.254$CREDS"
+}
+
 detach_all() {
 	local h
 	for h in connect4:cgroup_inet4_connect connect6:cgroup_inet6_connect \
@@ -105,4 +115,21 @@ is "$(cg_bpf_count)" 0 "--redirect remove: the eBPF layer is gone"
 cg_user "$ALICE_UID" curl -s -m 3 -o /dev/null http://169.254.169.254/latest/meta-data/instance-id
 ok "control: without the layers the tripwire simulator sees the request" \
 	wait_for 10 tripped
+
+# Where eBPF is unavailable (here: `ip netns exec` hides the cgroup tree
+# and bpffs) `auto` says so once and runs on nft alone; `bpf` refuses.
+robust_conf "$TMPD/noebpf.conf" 169 169.254.169.254:81 yes </dev/null
+out=$(in_inst "$PROXY" --redirect status -c "$TMPD/noebpf.conf")
+like "$out" '^bpf: eBPF layer unavailable: .*; nft alone' "status says why eBPF is not there"
+in_inst "$PROXY" --redirect install -c "$TMPD/noebpf.conf" 2>"$TMPD/noebpf-install.err"
+tap_ok $? "auto without eBPF: install succeeds (nft)"
+like "$(in_inst "$PROXY" --redirect status -c "$TMPD/noebpf.conf")" '^nft: installed' "the nft layer is installed"
+daemon_start noebpf "$TMPD/noebpf.conf"
+is "$(grep -c 'eBPF layer unavailable' "$TMPD/noebpf.err")" 1 "the daemon says it once"
+is "$(load_once_status)" 403 "and serves on nft alone: alice refused"
+kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+robust_conf "$TMPD/bpfonly.conf" 169 169.254.169.254:81 yes <<<"backend = bpf"
+out=$(in_inst "$PROXY" --redirect install -c "$TMPD/bpfonly.conf" 2>&1); rc=$?
+is "$rc" 1 "backend = bpf where eBPF is unavailable: install fails"
+like "$out" 'redirect install \(bpf\): ' "and says why: $out"
 tap_done
