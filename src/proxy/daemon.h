@@ -20,6 +20,7 @@ struct daemon {
 /* Under systemd (NOTIFY_SOCKET) stay put and notify; without -f fork. */
 int daemon_detach(int foreground);
 void daemon_ready(int foreground);
+void daemon_notify_ready(void);
 void daemon_signals(struct daemon *);
 void daemon_signals_free(struct daemon *);
 /* Validate the whole new configuration and rule set, then swap; on any

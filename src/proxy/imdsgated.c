@@ -300,13 +300,11 @@ drop_worker(const struct privs_user *pu, pid_t monitor)
 		fatalx("the monitor is gone");
 }
 
-static int monitor_foreground;
-
-/* The worker accepts connections: readiness is the main process's. */
+/* The worker accepts connections: READY=1 is the main process's. */
 static void
 monitor_ready(void)
 {
-	daemon_ready(monitor_foreground);
+	daemon_notify_ready();
 }
 
 /* The proxy, in the worker. */
@@ -329,6 +327,7 @@ run_worker(const struct opts *o, struct conf *conf, struct ruleset *rs,
 		fatalx("cannot listen");
 	d.inst = instinfo_start(d.base, conf);
 	daemon_signals(&d);
+	daemon_ready(o->foreground);
 	monitor_client_ready(mc);
 	event_base_dispatch(d.base);
 	instinfo_stop(d.inst);
@@ -389,7 +388,6 @@ run(const struct opts *o)
 		fatal("daemon");
 	if (!o->foreground)
 		log_init("imdsgated", LOG_TO_SYSLOG, o->verbose);
-	monitor_foreground = o->foreground;
 	monitor = getpid();
 	if ((worker = monitor_fork(&mfd)) == -1)
 		fatal("fork");
