@@ -310,7 +310,7 @@ monitor_ready(void)
 /* The proxy, in the worker. */
 static int
 run_worker(const struct opts *o, struct conf *conf, struct ruleset *rs,
-           const int *fds, const char *confpath, int mfd)
+           const int *fds, char *confabs, int mfd)
 {
 	struct monitor_client *mc;
 	struct daemon d;
@@ -318,7 +318,7 @@ run_worker(const struct opts *o, struct conf *conf, struct ruleset *rs,
 	if (monitor_client_wait(mfd) == -1)
 		fatalx("the monitor did not start");
 	memset(&d, 0, sizeof d);
-	d.confpath = confpath;
+	d.confpath = confabs != NULL ? confabs : o->conf;
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	mc = monitor_client_start(d.base, mfd, redirect_gap);
@@ -336,6 +336,7 @@ run_worker(const struct opts *o, struct conf *conf, struct ruleset *rs,
 	monitor_client_free(mc);
 	audit_close();
 	event_base_free(d.base);
+	free(confabs);
 	log_info("stopped");
 	return 0;
 }
@@ -394,8 +395,7 @@ run(const struct opts *o)
 	if (worker == 0) {
 		redirect_bpf_close(bpf); /* nothing of the layers in here */
 		drop_worker(&pu, monitor);
-		return run_worker(o, &conf, rs, fds,
-		                  confabs != NULL ? confabs : o->conf, mfd);
+		return run_worker(o, &conf, rs, fds, confabs, mfd);
 	}
 	rules_unref(rs);
 	audit_close();

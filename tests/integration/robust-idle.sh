@@ -30,7 +30,7 @@ max_connections_per_uid = 20000
 client_timeout = 300
 process_info = no
 CONF
-IDLE_PID=$DAEMON_PID
+IDLE_PID=$DAEMON_WORKER	# the process that serves
 base=$(rss_kb "$IDLE_PID")
 (ulimit -n $((IDLE + 100)) && exec ip netns exec "$NS_INST" /usr/bin/python3 -c "$HOLDER" \
 	127.0.0.1 110 "$IDLE" "$TMPD/hold/idle") &

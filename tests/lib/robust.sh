@@ -7,7 +7,9 @@
 #                             $RULES_DIR and $AUDIT_LOG override the
 #                             rules directory and the audit log
 #   daemon_start NAME CONF [WRAPPER...]     run imdsgated -f in the instance
-#                             namespace, wait for "ready"; $DAEMON_PID,
+#                             namespace, wait for "ready"; $DAEMON_PID (the
+#                             monitor: signals go there), $DAEMON_WORKER
+#                             (the worker: connections, memory, CPU),
 #                             stderr in $TMPD/NAME.err
 #   load_start NAME UID ARGS...   tests/lib/load.py as that uid (0: root)
 #                             in the background, results in $TMPD/NAME.res
@@ -103,6 +105,7 @@ daemon_start() {
 		sed 's/^/# /' "$TMPD/$name.err"
 		exit 1
 	fi
+	DAEMON_WORKER=$(pgrep -P "$DAEMON_PID" | head -1)
 }
 
 # load_start NAME UID ARGS...
