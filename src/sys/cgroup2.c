@@ -46,6 +46,7 @@ cgroup2_line(char *line, char *out, size_t len)
 	return 0;
 }
 
+/* The first cgroup2 line of our mount table. */
 int
 cgroup2_mount(char *out, size_t len)
 {
@@ -61,6 +62,7 @@ cgroup2_mount(char *out, size_t len)
 	return rv;
 }
 
+/* A path named by the configuration must really be cgroup2. */
 int
 cgroup2_is(const char *path)
 {

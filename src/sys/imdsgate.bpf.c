@@ -77,6 +77,7 @@ struct {
 	__type(value, struct imdsgate_ident);
 } imdsgate_ident SEC(".maps");
 
+/* The target, once the daemon wrote it (NULL before: refuse). */
 static __always_inline const struct imdsgate_cfg *
 imdsgate_config(void)
 {
@@ -145,6 +146,7 @@ imdsgate_record(struct bpf_sock_addr *ctx, __u16 family, const __u32 *daddr)
 	bpf_map_update_elem(&imdsgate_ident, &cookie, &r, BPF_ANY);
 }
 
+/* IPv4 connect(): IMDS goes to the proxy, recorded. */
 SEC("cgroup/connect4")
 int
 imdsgate_conn4(struct bpf_sock_addr *ctx)
@@ -173,6 +175,7 @@ imdsgate_is_imds6(const __u32 *a, int *mapped)
 	                   a[2] == 0 && a[3] == bpf_htonl(0x254));
 }
 
+/* IPv6 connect(), v4-mapped included. */
 SEC("cgroup/connect6")
 int
 imdsgate_conn6(struct bpf_sock_addr *ctx)

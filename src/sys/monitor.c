@@ -36,6 +36,7 @@ struct monitor {
 	struct redirect_watch *watch;
 };
 
+/* The socketpair first, so each side has its end when fork returns. */
 pid_t
 monitor_fork(int *fd)
 {
@@ -119,6 +120,7 @@ monitor_request(struct monitor *m, const union monitor_msg *msg, ssize_t n)
 	}
 }
 
+/* Every request queued; EOF is the worker ending. */
 static void
 monitor_read(evutil_socket_t fd, short ev, void *arg)
 {
@@ -163,6 +165,7 @@ monitor_signal(evutil_socket_t sig, short ev, void *arg)
 		kill(m->worker, sig == SIGINT ? SIGTERM : (int)sig);
 }
 
+/* What systemd sends the main process, for the worker. */
 static void
 monitor_signals(struct monitor *m)
 {
@@ -192,6 +195,7 @@ monitor_go(struct monitor *m)
 	monitor_send(m, &go, sizeof go);
 }
 
+/* The worker is gone: so is its exemption. */
 static void
 monitor_free(struct monitor *m)
 {
@@ -209,6 +213,7 @@ monitor_free(struct monitor *m)
 	close(m->fd);
 }
 
+/* Until the worker ends; its status is ours. */
 int
 monitor_run(const struct monitor_conf *conf, pid_t worker, int fd)
 {

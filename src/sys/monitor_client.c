@@ -25,6 +25,7 @@ struct monitor_client {
 	monitor_gap_fn gap;
 };
 
+/* Blocking, before the loop: nothing may reach IMDS before the exemption. */
 int
 monitor_client_wait(int fd)
 {
@@ -56,6 +57,7 @@ monitor_client_send(void *ctx, uint32_t id, const struct peer_pending *pp)
 	return 0;
 }
 
+/* Best effort: a lost cancel only costs the monitor a search. */
 static void
 monitor_client_cancel(void *ctx, uint32_t id)
 {
@@ -78,6 +80,7 @@ monitor_client_msg(struct monitor_client *mc, const union monitor_msg *m,
 		log_warnx("monitor: unexpected message %u", m->h.type);
 }
 
+/* Every answer queued; EOF is the monitor gone. */
 static void
 monitor_client_read(evutil_socket_t fd, short ev, void *arg)
 {
@@ -93,6 +96,7 @@ monitor_client_read(evutil_socket_t fd, short ev, void *arg)
 		fatalx("the monitor is gone");
 }
 
+/* The monitor answers step two of every lookup from now on. */
 struct monitor_client *
 monitor_client_start(struct event_base *base, int fd, monitor_gap_fn gap)
 {
@@ -111,6 +115,7 @@ monitor_client_start(struct event_base *base, int fd, monitor_gap_fn gap)
 	return mc;
 }
 
+/* Readiness is the main process's to report. */
 void
 monitor_client_ready(struct monitor_client *mc)
 {
@@ -119,6 +124,7 @@ monitor_client_ready(struct monitor_client *mc)
 	send(mc->fd, &h, sizeof h, MSG_NOSIGNAL);
 }
 
+/* Lookups are answered here again (or not at all). */
 void
 monitor_client_free(struct monitor_client *mc)
 {

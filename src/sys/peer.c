@@ -46,6 +46,7 @@ peer_set_process(int on)
 	peer_want_process = on;
 }
 
+/* The records map for lookups answered in this process. */
 void
 peer_set_bpf(int map_fd)
 {
@@ -311,6 +312,7 @@ static uint32_t peer_next_id;
 static struct peer_remote peer_remote_to;
 static int peer_remote_set;
 
+/* The monitor answers step two from now on (NULL: this process). */
 void
 peer_set_remote(const struct peer_remote *r)
 {
@@ -332,6 +334,7 @@ peer_query_unlink(struct peer_query *q)
 		}
 }
 
+/* Step two: at once here, or asked of the monitor. */
 int
 peer_lookup_start(struct peer_info *pi, const struct peer_pending *pp,
                   peer_done_fn done, void *arg, struct peer_query **qp)
@@ -358,6 +361,7 @@ peer_lookup_start(struct peer_info *pi, const struct peer_pending *pp,
 	return 0;
 }
 
+/* The connection died first: the answer will find no query. */
 void
 peer_lookup_cancel(struct peer_query *q)
 {

@@ -21,6 +21,7 @@ peer_bpf_dev(__u32 kdev)
 	return makedev(kdev >> 20, kdev & 0xfffff);
 }
 
+/* The record under the cookie sock_diag gave; a missing one is not an error. */
 int
 peer_bpf_get(int fd, uint64_t cookie, struct peer_info *pi, dev_t *exe_dev,
              ino_t *exe_ino)

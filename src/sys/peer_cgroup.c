@@ -71,6 +71,7 @@ peer_cgroup_lookup(uint64_t id, char *out, size_t len)
 	return 0;
 }
 
+/* By id, through the cache: the process may be gone. */
 int
 peer_cgroup_path(uint64_t id, char *out, size_t len)
 {
@@ -116,6 +117,7 @@ peer_cgroup_hex64(const char *comp, size_t clen, const char **at)
 	return 0;
 }
 
+/* The last 64-hex component of the path, if any. */
 int
 peer_cgroup_container(const char *path, char *out, size_t len)
 {

@@ -15,6 +15,7 @@
 
 #include "sys/peer_int.h"
 
+/* Read the path, then believe it only if it names the same file here. */
 int
 peer_exe(pid_t pid, dev_t dev, ino_t ino, struct peer_info *pi)
 {

@@ -281,6 +281,7 @@ peer_proc_remember(pid_t pid)
 
 static int peer_procfd = -1;
 
+/* A search for socket:[inode] among uid's processes, not started yet. */
 struct peer_scan *
 peer_scan_new(uid_t uid, unsigned long inode)
 {
@@ -294,6 +295,7 @@ peer_scan_new(uid_t uid, unsigned long inode)
 	return s;
 }
 
+/* At most work units, then back to the caller; the budget ends it. */
 int
 peer_scan_step(struct peer_scan *s, int work, struct peer_info *pi)
 {
@@ -317,6 +319,7 @@ peer_scan_step(struct peer_scan *s, int work, struct peer_info *pi)
 	           : -1;
 }
 
+/* Wherever the search stopped. */
 void
 peer_scan_free(struct peer_scan *s)
 {

@@ -126,6 +126,7 @@ peer_resolve_record(int bpf_fd, int proc, const struct peer_pending *pp,
 	return 1;
 }
 
+/* Record, else the whole bounded search, else the owner. */
 void
 peer_resolve_now(int bpf_fd, int proc, const struct peer_pending *pp,
                  struct peer_info *pi)
@@ -149,6 +150,7 @@ peer_resolve_now(int bpf_fd, int proc, const struct peer_pending *pp,
 
 static void peer_resolver_work(evutil_socket_t, short, void *);
 
+/* The monitor's resolver: searches run in slices on base. */
 struct peer_resolver *
 peer_resolver_new(struct event_base *base, int bpf_fd, int proc)
 {
@@ -178,6 +180,7 @@ peer_job_free(struct peer_resolver *r, struct peer_job *j)
 	}
 }
 
+/* Pending searches are dropped (the worker is gone). */
 void
 peer_resolver_free(struct peer_resolver *r)
 {
@@ -218,6 +221,7 @@ peer_resolver_uidq(struct peer_resolver *r, uid_t uid)
 	return q;
 }
 
+/* A record answers at once; a search waits its uid's turn. */
 void
 peer_resolver_start(struct peer_resolver *r, uint32_t id,
                     const struct peer_pending *pp, peer_resolved_fn fn,
@@ -252,6 +256,7 @@ peer_resolver_start(struct peer_resolver *r, uint32_t id,
 	peer_resolver_arm(r);
 }
 
+/* The connection is gone: stop searching for it. */
 void
 peer_resolver_cancel(struct peer_resolver *r, uint32_t id)
 {

@@ -10,6 +10,7 @@
 #include "sys/imdsgate_bpf.h"
 #include "sys/redirect_int.h"
 
+/* No exemption and no pin owner until the caller says so. */
 void
 redirect_conf_init(struct redirect_conf *rc)
 {
@@ -29,6 +30,7 @@ redirect_net(const struct redirect_conf *rc)
 	return redirect_nft_usable() ? REDIRECT_NFT : REDIRECT_IPTABLES;
 }
 
+/* AUTO resolves per call: eBPF where it loads, nft else iptables. */
 int
 redirect_layers(const struct redirect_conf *rc, char *why, size_t whylen)
 {
@@ -47,6 +49,7 @@ redirect_layers(const struct redirect_conf *rc, char *why, size_t whylen)
 	}
 }
 
+/* The name messages and the audit record use. */
 const char *
 redirect_layer_name(const struct redirect_conf *rc, int layer)
 {
@@ -84,6 +87,7 @@ redirect_valid(const struct redirect_conf *rc, int layer, char *err,
 	return 0;
 }
 
+/* One layer, once its configuration is valid. */
 int
 redirect_layer_install(const struct redirect_conf *rc, int layer, char *err,
                        size_t errlen)
@@ -97,6 +101,7 @@ redirect_layer_install(const struct redirect_conf *rc, int layer, char *err,
 	return redirect_ipt_install(rc, err, errlen);
 }
 
+/* One layer: 0 complete, 1 gap, -1 error. */
 int
 redirect_layer_status(const struct redirect_conf *rc, int layer, char *err,
                       size_t errlen)

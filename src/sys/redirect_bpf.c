@@ -36,6 +36,7 @@ const char *const redirect_bpf_maps[REDIRECT_BPF_MAPS][2] = {
     {"map_ident", "imdsgate_ident"},
 };
 
+/* Where one pin lives: PIN_DIR/name. */
 void
 redirect_bpf_pin(const struct redirect_conf *rc, const char *name, char *out,
                  size_t len)
@@ -60,6 +61,7 @@ redirect_bpf_hostns(void)
 	return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
 }
 
+/* The cgroup the layer attaches to, and is checked against. */
 int
 redirect_bpf_cgroup(const struct redirect_conf *rc, char *out, size_t len,
                     char *err, size_t errlen)
@@ -96,6 +98,7 @@ redirect_bpf_ip4(const struct sockaddr_storage *ss)
 	return s4->sin_addr.s_addr;
 }
 
+/* The target the hooks rewrite to, in the bytes the kernel compares. */
 int
 redirect_bpf_cfg(const struct redirect_conf *rc, void *out)
 {
@@ -135,6 +138,7 @@ redirect_bpf_get(const struct redirect_conf *rc, const char *name, char *err,
 	return fd < 0 ? -1 : fd;
 }
 
+/* Nothing open yet: every fd -1, so close is always safe. */
 static void
 redirect_bpf_init(struct redirect_bpf *h, const struct redirect_conf *rc)
 {
@@ -170,6 +174,7 @@ redirect_bpf_ids(struct redirect_bpf *h, char *err, size_t errlen)
 	return 0;
 }
 
+/* Everything pinned, opened at once: all or nothing. */
 struct redirect_bpf *
 redirect_bpf_open(const struct redirect_conf *rc, char *err, size_t errlen)
 {
@@ -196,6 +201,7 @@ redirect_bpf_open(const struct redirect_conf *rc, char *err, size_t errlen)
 	return NULL;
 }
 
+/* Closing leaves the layer as it is (pins and attachments stay). */
 void
 redirect_bpf_close(struct redirect_bpf *h)
 {
@@ -214,12 +220,14 @@ redirect_bpf_close(struct redirect_bpf *h)
 	free(h);
 }
 
+/* The records map, for the caller lookup. */
 int
 redirect_bpf_ident_fd(const struct redirect_bpf *h)
 {
 	return h != NULL ? h->map[REDIRECT_BPF_IDENT] : -1;
 }
 
+/* The daemon's own process: the hooks let it through as that uid only. */
 int
 redirect_bpf_exempt(struct redirect_bpf *h, pid_t pid, uid_t uid)
 {
@@ -231,6 +239,7 @@ redirect_bpf_exempt(struct redirect_bpf *h, pid_t pid, uid_t uid)
 	           : -1;
 }
 
+/* A process of the daemon is gone: its pid may be reused. */
 int
 redirect_bpf_unexempt(struct redirect_bpf *h, pid_t pid)
 {
@@ -284,6 +293,7 @@ redirect_bpf_cfg_ok(struct redirect_bpf *h)
 	return memcmp(&want, &have, sizeof want) == 0;
 }
 
+/* Whole only if all five programs are attached and the target is ours. */
 int
 redirect_bpf_check(struct redirect_bpf *h, char *err, size_t errlen)
 {
@@ -310,6 +320,7 @@ redirect_bpf_check(struct redirect_bpf *h, char *err, size_t errlen)
 	return 0;
 }
 
+/* The target, then whatever program is not attached. */
 int
 redirect_bpf_attach(struct redirect_bpf *h, char *err, size_t errlen)
 {
@@ -345,12 +356,14 @@ redirect_bpf_attach(struct redirect_bpf *h, char *err, size_t errlen)
 	return 0;
 }
 
+/* Put back what was detached, with the programs we hold. */
 int
 redirect_bpf_restore(struct redirect_bpf *h, char *err, size_t errlen)
 {
 	return redirect_bpf_attach(h, err, errlen);
 }
 
+/* For --redirect status: open the pins afresh and check. */
 int
 redirect_bpf_status(const struct redirect_conf *rc, char *err, size_t errlen)
 {

@@ -44,6 +44,7 @@ redirect_bpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
+/* For messages that name libbpf's reason. */
 const char *
 redirect_bpf_libbpf_msg(void)
 {
@@ -106,6 +107,7 @@ redirect_bpf_pin_maps(const struct redirect_conf *rc, struct bpf_object *obj)
 	}
 }
 
+/* Maps of another layout (an older build) give way to this one's. */
 static void
 redirect_bpf_unpin_maps(const struct redirect_conf *rc)
 {
@@ -272,6 +274,7 @@ redirect_bpf_setup(const struct redirect_conf *rc, struct imdsgate_bpf *s,
 	return rv;
 }
 
+/* As root: bpffs, root's directory, the programs placed and attached. */
 int
 redirect_bpf_install(const struct redirect_conf *rc, char *err, size_t errlen)
 {

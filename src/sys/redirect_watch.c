@@ -56,6 +56,7 @@ watch_status(struct redirect_watch *w, int layer, char *err, size_t len)
 	return redirect_layer_status(&w->rc, layer, err, len);
 }
 
+/* Restore one layer the way its status was taken. */
 static int
 watch_restore(struct redirect_watch *w, int layer, char *err, size_t len)
 {
@@ -104,6 +105,7 @@ watch_all(evutil_socket_t fd, short ev, void *arg)
 		watch_check(w, REDIRECT_LAYER_NET);
 }
 
+/* The eBPF layer alone, on its fast timer. */
 static void
 watch_bpf(evutil_socket_t fd, short ev, void *arg)
 {
@@ -160,6 +162,8 @@ watch_bpf_start(struct event_base *base, struct redirect_watch *w)
 	evtimer_add(w->bpftimer, &tv);
 }
 
+/* The layers the monitor keeps: eBPF when it holds it, netfilter unless bpf
+ * alone. */
 struct redirect_watch *
 redirect_watch_start(struct event_base *base, const struct redirect_conf *rc,
                      struct redirect_bpf *bpf, int interval_ms,
