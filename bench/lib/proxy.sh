@@ -130,18 +130,14 @@ px_ticks() {
 	for p in $(px_pid "$1"); do n=$((n + $(cpu_ticks "$p"))); done
 	echo "$n"
 }
-# px_rss TARGET [FIELD]: its memory in KiB: VmRSS (or FIELD) of one
-# process; for imdsgated's two, their Pss (pages the fork left shared
-# count once)
+# px_rss TARGET [FIELD]: the serving process's VmRSS (or FIELD) in KiB:
+# for imdsgated its worker (px_monitor_rss: the monitor's)
 px_rss() {
-	local p n=0 pids
+	local pids
 	pids=$(px_pid "$1")
-	if [ "$(echo $pids | wc -w)" = 1 ]; then rss_kb "$pids" "${2:-VmRSS}"; return; fi
-	for p in $pids; do
-		n=$((n + $(awk '$1 == "Pss:" { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
-	done
-	echo "$n"
+	rss_kb "${pids##* }" "${2:-VmRSS}"
 }
+px_monitor_rss() { rss_kb "$PROXY_PID" "${1:-VmRSS}"; }
 
 px_tokens() {
 	local t code
@@ -244,6 +240,7 @@ px_main() {
 	px_nginx_start
 	px_tokens
 	rec px.rss.b.start "$(px_rss b)"
+	rec px.rss.m.start "$(px_monitor_rss)"
 	rec px.rss.c.start "$(rss_kb "$NGINX_WORKER")"
 	# keep-alive rounds first: the close rounds leave thousands of
 	# TIME_WAIT sockets in the namespace for a minute, which make every
@@ -256,11 +253,13 @@ px_main() {
 		px_profile d "$mode"
 	done
 	rec px.rss.b.after "$(px_rss b)"
+	rec px.rss.m.after "$(px_monitor_rss)"
 	rec px.rss.c.after "$(rss_kb "$NGINX_WORKER")"
 	say "holding $PX_HOLD connections"
 	px_hold b px.rss.b.hold
 	px_hold c px.rss.c.hold
-	rec px.rss.b.hwm "$(( $(rss_kb "$PROXY_PID" VmHWM) + $(rss_kb "$PROXY_WORKER" VmHWM) ))"
+	rec px.rss.b.hwm "$(px_rss b VmHWM)"
+	rec px.rss.m.hwm "$(px_monitor_rss VmHWM)"
 	rec px.audit_bytes "$(stat -c %s "$TMPD/audit/audit.jsonl" 2>/dev/null || echo 0)"
 	grep -E -i 'warn|error' "$TMPD/proxy.err" | sort | uniq -c | sort -rn |
 		head -5 | while read -r l; do note "imdsgated stderr: $l"; done

@@ -79,16 +79,16 @@ rp_footprint() {
 	local t
 	echo "## Footprint"
 	echo
-	echo "| | imdsgated | nginx worker |"
-	echo "|---|---:|---:|"
-	echo "| RSS idle after start (KiB) | $(med px.rss.b.start) | $(med px.rss.c.start) |"
-	echo "| RSS idle after the wrk runs (KiB) | $(med px.rss.b.after) | $(med px.rss.c.after) |"
-	echo "| RSS holding ${PX_HOLD:-1000} connections (KiB) | $(med px.rss.b.hold) | $(med px.rss.c.hold) |"
-	echo "| peak RSS, VmHWM (KiB) | $(med px.rss.b.hwm) | |"
+	echo "| | imdsgated worker | imdsgated monitor | nginx worker |"
+	echo "|---|---:|---:|---:|"
+	echo "| RSS idle after start (KiB) | $(med px.rss.b.start) | $(med px.rss.m.start) | $(med px.rss.c.start) |"
+	echo "| RSS idle after the wrk runs (KiB) | $(med px.rss.b.after) | $(med px.rss.m.after) | $(med px.rss.c.after) |"
+	echo "| RSS holding ${PX_HOLD:-1000} connections (KiB) | $(med px.rss.b.hold) | | $(med px.rss.c.hold) |"
+	echo "| peak RSS, VmHWM (KiB) | $(med px.rss.b.hwm) | $(med px.rss.m.hwm) | |"
 	echo
-	echo "imdsgated's figures are its two processes together (worker and"
-	echo "monitor): the sum of their Pss (the pages they share since the fork"
-	echo "count once); its peak is the sum of the two VmHWM."
+	echo "imdsgated is two processes since the privilege separation (issue 16):"
+	echo "the worker serves the connections (the targets below are its), the"
+	echo "monitor answers who is calling; after the fork they share most pages."
 	echo
 	echo "CPU time of the serving process per 100,000 requests (ms; utime+stime"
 	echo "from /proc/PID/stat around each load run; for imdsgated its two"
