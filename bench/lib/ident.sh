@@ -41,13 +41,9 @@ id_peer() {
 # loaded machine adds the client's own wait for a CPU).
 id_first_run() {
 	local b=$1 i t
-	robust_conf "$TMPD/$b.conf" 169 169.254.169.254:80 no <<CONF
-backend = $b
-cgroup = $CG
-pin_dir = $PIN
-CONF
-	in_cg "$PROXY" --redirect install -c "$TMPD/$b.conf" 2>"$TMPD/$b-install.err"
-	cg_daemon_start "first-$b" "$TMPD/$b.conf"
+	cg_conf -o "$TMPD/$b.conf" redirect.manage=no "redirect.backend=$b"
+	cg_install "$TMPD/$b.conf" 2>"$TMPD/$b-install.err"
+	cg_daemon_start "first-$b" -c "$TMPD/$b.conf"
 	t=$(cg_user "$BOB_UID" curl -s -m 10 -X PUT \
 		-H 'X-aws-ec2-metadata-token-ttl-seconds: 600' http://169.254.169.254/latest/api/token)
 	rm -f "$W"/go.* "$W"/ms.*

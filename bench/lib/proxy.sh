@@ -1,7 +1,7 @@
 # Proxy benchmarks of bench/run-all (sourced in a subshell, after
 # common.sh): wrk in the test harness's "instance" namespace against
 #   a  imdsgate-sim directly (169.254.169.254:80, across the veth)
-#   b  imdsgated on 127.0.0.1:169, tokens required, the shipped rules
+#   b  imdsgated on 127.0.0.1:$GATE_PORT, tokens required, the shipped rules
 #      plus one for the client's user, audit log on
 #   c  nginx on 127.0.0.1:8180, a plain reverse proxy (bench/nginx.conf)
 #   d  imdsgated as clients reach it: wrk in a cgroup the eBPF layer is
@@ -37,57 +37,23 @@ px_sim_start() {
 		>"$TMPD/sim.out" 2>"$TMPD/sim.err" &
 	SIM_PID=$!
 	bg_track "$SIM_PID"
-	wait_line 10 "$TMPD/sim.err" ready || px_die "imdsgate-sim not ready"
+	wait_line 60 "$TMPD/sim.err" ready || px_die "imdsgate-sim not ready"
 }
 
-px_proxy_conf() {
-	mkdir -p "$TMPD/rules.d" "$TMPD/audit"
-	cp "$top_srcdir"/rules/*.rules "$TMPD/rules.d/"
-	cat >"$TMPD/rules.d/90-bench.rules" <<'RULES'
-[bench: alice reads credentials]
-action = allow
-user = igt-alice
-method = GET, HEAD
-path = /meta-data/iam/security-credentials/*/**
-RULES
-	chown imdsgate: "$TMPD/audit"
-	cat >"$TMPD/imdsgate.conf" <<CONF
-[proxy]
-listen = 127.0.0.1:169
-upstream = 169.254.169.254:80
-mode = enforce
-require_token = yes
-bind_token_to_uid = yes
-user = imdsgate
-client_timeout = 120
-max_connections = 8192
-max_connections_per_uid = 4096
-[rules]
-dir = $TMPD/rules.d
-[log]
-audit = $TMPD/audit/audit.jsonl
-[redirect]
-manage = no
-backend = bpf
-cgroup = $CG
-pin_dir = $PIN
-CONF
-	chmod -R a+rX "$TMPD"
-}
-
+# The daemon through tests/lib/gate.sh: the shipped rules plus the rule
+# set "bench" (tests/lib/rules/bench.rules), IPv4 only, limits raised for
+# the load; the eBPF layer on the bench's cgroup (tests/lib/cgroup.sh),
+# the daemon in it.
 px_proxy_start() {
-	px_proxy_conf
-	in_cg "$PROXY" --redirect install -c "$TMPD/imdsgate.conf" \
-		2>"$TMPD/install.err" || px_die "eBPF layer: $(cat "$TMPD/install.err")"
-	# in the cgroup (its upstream connections exempt by its pid) and the
-	# namespace by nsenter: ip netns exec would hide the pins
-	_cg_run
-	"${CG_RUN[@]}" taskset -c "$SRV_CPU" "$PROXY" -f \
-		-c "$TMPD/imdsgate.conf" 2>"$TMPD/proxy.err" &
-	PROXY_PID=$!
-	bg_track "$PROXY_PID"
-	wait_line 10 "$TMPD/proxy.err" ready || px_die "imdsgated not ready"
-	PROXY_WORKER=$(pgrep -P "$PROXY_PID" | head -1)
+	gate_rules shipped bench
+	cg_conf "proxy.listen=127.0.0.1:$GATE_PORT" proxy.upstream=169.254.169.254:80 \
+		proxy.client_timeout=120 proxy.max_connections=8192 \
+		proxy.max_connections_per_uid=4096 "log.audit=$TMPD/audit/audit.jsonl" \
+		redirect.manage=no redirect.backend=bpf
+	cg_install >"$TMPD/install.err" 2>&1 || px_die "eBPF layer: $(cat "$TMPD/install.err")"
+	cg_daemon_start proxy taskset -c "$SRV_CPU"
+	PROXY_PID=$DAEMON_PID
+	PROXY_WORKER=$WORKER_PID
 }
 
 px_nginx_start() {
@@ -98,7 +64,7 @@ px_nginx_start() {
 		-c "$top_srcdir/bench/nginx.conf" 2>"$p/logs/start.err" &
 	NGINX_PID=$!
 	bg_track "$NGINX_PID"
-	wait_for 10 pgrep -P "$NGINX_PID" nginx || px_die "nginx not ready"
+	wait_for 60 pgrep -P "$NGINX_PID" nginx || px_die "nginx not ready"
 	NGINX_WORKER=$(pgrep -P "$NGINX_PID" nginx | head -1)
 }
 
@@ -118,7 +84,7 @@ px_token() {
 # px_url TARGET, px_pid TARGET: where a target listens, who serves it
 px_url() {
 	case $1 in a|d) echo "http://169.254.169.254" ;;
-	b) echo "http://127.0.0.1:169" ;; c) echo "http://127.0.0.1:8180" ;; esac
+	b) echo "http://127.0.0.1:$GATE_PORT" ;; c) echo "http://127.0.0.1:8180" ;; esac
 }
 # (imdsgated is two processes: both count)
 px_pid() {
@@ -228,6 +194,7 @@ px_profile() {
 px_main() {
 	source "$top_srcdir/tests/lib/tap.sh"
 	source "$top_srcdir/tests/lib/netns.sh"
+	source "$top_srcdir/tests/lib/gate.sh"
 	source "$top_srcdir/tests/lib/cgroup.sh"
 	need_cmd wrk nginx curl taskset python3
 	ulimit -n "$(ulimit -Hn)"
@@ -241,7 +208,7 @@ px_main() {
 	px_tokens
 	rec px.rss.b.start "$(px_rss b)"
 	rec px.rss.m.start "$(px_monitor_rss)"
-	rec px.rss.c.start "$(rss_kb "$NGINX_WORKER")"
+	rec px.rss.c.start "$(px_rss c)"
 	# keep-alive rounds first: the close rounds leave thousands of
 	# TIME_WAIT sockets in the namespace for a minute, which make every
 	# later connect() (imdsgated's and nginx's to the IMDS) slower

@@ -1,4 +1,4 @@
-/* Audit records (INTERFACES.md "Audit log", docs/audit-log.md): one JSON
+/* Audit records (docs/interfaces.md "Audit log", docs/audit-log.md): one JSON
  * object per line, rendered with the strict writer so attacker-chosen
  * paths cannot forge fields or lines. Field names are an interface. */
 #include "config.h"

@@ -1,4 +1,4 @@
-/* imdsgated's configuration file (INTERFACES.md), parsed from a table of
+/* imdsgated's configuration file (docs/interfaces.md), parsed from a table of
  * keys with types, bounds and defaults; cross-field checks after. */
 #ifndef IMDSGATE_CONF_H
 #define IMDSGATE_CONF_H

@@ -92,7 +92,7 @@ proxy_request_reply(struct preq *r, int status, const char *reason, int close)
 	proxy_request_finish(r);
 }
 
-/* Token rules (IMDS.md): returns the refusal reason, or NULL to go on. */
+/* Token rules (docs/imds.md): returns the refusal reason, or NULL to go on. */
 static const char *
 proxy_request_token(struct preq *r)
 {

@@ -1,4 +1,4 @@
-/* Privilege drop with libcap, in a fixed order (STYLE.md): resolve the
+/* Privilege drop with libcap, in a fixed order (docs/style.md): resolve the
  * user, setgroups, setresgid, setresuid, then keep exactly the listed
  * capabilities (permitted and effective), empty the inheritable and
  * ambient sets and the bounding set of everything else. */

@@ -18,14 +18,14 @@ cg_setup
 PY=/usr/bin/python3
 W=$TMPD/w	# where the test users write
 mkdir -m 1777 "$W"
-AUDIT=$TMPD/log/audit.log
+AUDIT=$GATE_AUDIT
 
 robust_dirs
-cg_conf "$TMPD/imdsgate.conf" yes
+cg_conf
 sim_start --role "$ROLE"
-in_cg "$PROXY" --redirect install -c "$TMPD/imdsgate.conf" 2>"$TMPD/install.err"
+cg_install 2>"$TMPD/install.err"
 tap_ok $? "--redirect install"
-cg_daemon_start proxy "$TMPD/imdsgate.conf"
+cg_daemon_start proxy
 
 field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
 ok "the daemon is two processes" test -n "$WORKER_PID"

@@ -23,25 +23,20 @@ cg_setup
 ROUNDS=${LAYER_ROUNDS:-4}
 
 robust_dirs
-robust_conf "$TMPD/imdsgate.conf" 169 169.254.169.254:81 yes <<CONF
-backend = auto
-cgroup = $CG
-pin_dir = $PIN
-check_interval = 1
-CONF
+cg_conf proxy.upstream=169.254.169.254:81
 sim_start -v --role "$ROLE"	# the tripwire, on :80
 in_imds "$SIM" -f -l 169.254.169.254:81 --role "$ROLE" \
 	--secrets-file "$TMPD/sim-secrets-up.env" >/dev/null 2>"$TMPD/sim-up.log" &
 bg_track $!
 wait_line 10 "$TMPD/sim-up.log" ready || { echo "Bail out! upstream simulator not ready"; exit 1; }
 
-in_cg "$PROXY" --redirect install -c "$TMPD/imdsgate.conf" 2>"$TMPD/install.err"
+cg_install 2>"$TMPD/install.err"
 tap_ok $? "--redirect install: both layers"
-out=$(in_cg "$PROXY" --redirect status -c "$TMPD/imdsgate.conf"); rc=$?
+out=$(in_cg "$PROXY" --redirect status -c "$GATE_CONF"); rc=$?
 is "$rc" 0 "--redirect status: complete"
 like "$out" '^bpf: installed' "status reports the eBPF layer"
 like "$out" '^nft: installed' "status reports the nft layer"
-cg_daemon_start proxy "$TMPD/imdsgate.conf"
+cg_daemon_start proxy
 
 cg_load_start alice "$ALICE_UID" --path "$CREDS" --interval 0.02 --stop "$TMPD/stop" --timeout 3
 cg_load_start bob "$BOB_UID" --path "$CREDS" --interval 0.02 --stop "$TMPD/stop" --timeout 3
@@ -50,7 +45,7 @@ ok "bob gets credentials through the proxy" wait_for 30 bob_creds_since 0
 
 nft_whole() { ip netns exec "$NS_INST" nft list table inet imdsgate >/dev/null 2>&1; }
 bpf_whole() { [ "$(cg_bpf_count)" = 5 ]; }
-errors() { grep -c '"event":"error".*"redirect"' "$TMPD/log/audit.log" 2>/dev/null; }
+errors() { gate_audit count event=error what=redirect; }
 more_errors() { [ "$(errors)" -gt "$1" ]; }
 tripped() { [ "$(sim_requests "$SIM_LOG")" -gt 0 ]; }
 
@@ -110,7 +105,7 @@ ok "an audit error record for every removal ($(errors) for $((ROUNDS * 4)); deta
 
 # The control: with both layers gone the tripwire does see a request.
 kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
-in_cg "$PROXY" --redirect remove -c "$TMPD/imdsgate.conf"
+in_cg "$PROXY" --redirect remove -c "$GATE_CONF"
 is "$(cg_bpf_count)" 0 "--redirect remove: the eBPF layer is gone"
 cg_user "$ALICE_UID" curl -s -m 3 -o /dev/null http://169.254.169.254/latest/meta-data/instance-id
 ok "control: without the layers the tripwire simulator sees the request" \
@@ -118,17 +113,18 @@ ok "control: without the layers the tripwire simulator sees the request" \
 
 # Where eBPF is unavailable (here: `ip netns exec` hides the cgroup tree
 # and bpffs) `auto` says so once and runs on nft alone; `bpf` refuses.
-robust_conf "$TMPD/noebpf.conf" 169 169.254.169.254:81 yes </dev/null
+gate_conf -o "$TMPD/noebpf.conf" proxy.upstream=169.254.169.254:81 redirect.manage=yes
 out=$(in_inst "$PROXY" --redirect status -c "$TMPD/noebpf.conf")
 like "$out" '^bpf: eBPF layer unavailable: .*; nft alone' "status says why eBPF is not there"
 in_inst "$PROXY" --redirect install -c "$TMPD/noebpf.conf" 2>"$TMPD/noebpf-install.err"
 tap_ok $? "auto without eBPF: install succeeds (nft)"
 like "$(in_inst "$PROXY" --redirect status -c "$TMPD/noebpf.conf")" '^nft: installed' "the nft layer is installed"
-daemon_start noebpf "$TMPD/noebpf.conf"
+gate_start -n noebpf -c "$TMPD/noebpf.conf"
+DAEMON_PID=$GATE_PID
 is "$(grep -c 'eBPF layer unavailable' "$TMPD/noebpf.err")" 1 "the daemon says it once"
 is "$(load_once_status)" 403 "and serves on nft alone: alice refused"
 kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
-robust_conf "$TMPD/bpfonly.conf" 169 169.254.169.254:81 yes <<<"backend = bpf"
+gate_conf -o "$TMPD/bpfonly.conf" proxy.upstream=169.254.169.254:81 redirect.backend=bpf
 out=$(in_inst "$PROXY" --redirect install -c "$TMPD/bpfonly.conf" 2>&1); rc=$?
 is "$rc" 1 "backend = bpf where eBPF is unavailable: install fails"
 like "$out" 'redirect install \(bpf\): ' "and says why: $out"

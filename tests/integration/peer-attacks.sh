@@ -22,9 +22,7 @@ cg_setup
 PY=/usr/bin/python3
 W=$TMPD/w
 mkdir -m 1777 "$W"
-mkdir -p "$TMPD/rules.d" "$TMPD/log"
-chown imdsgate: "$TMPD/log"
-cat >"$TMPD/rules.d/10-attacks.rules" <<RULES
+cat >"$TMPD/attacks.rules" <<RULES
 [metadata for everyone]
 action = allow
 path = /meta-data/**
@@ -45,7 +43,7 @@ action = allow
 group = igt-readers
 path = /meta-data/iam/security-credentials/**
 RULES
-chmod -R a+rX "$TMPD"
+gate_rules "$TMPD/attacks.rules"
 sim_start --role "$ROLE"
 
 # A setgid-igt-readers program that prints what it reads (cat).
@@ -67,14 +65,10 @@ nrecords() { [ "$(records "$1" | grep -c .)" -ge "$2" ]; }
 attacks() {	# attacks BACKEND LABEL
 	local backend=$1 label=$2 i
 	AUDIT=$TMPD/log/$label.log
-	AUDIT_LOG=$AUDIT RULES_DIR=$TMPD/rules.d robust_conf "$TMPD/$label.conf" 169 \
-		169.254.169.254:80 no <<CONF
-backend = $backend
-cgroup = $CG
-pin_dir = $PIN
-CONF
-	in_cg "$PROXY" --redirect install -c "$TMPD/$label.conf" 2>"$TMPD/$label-install.err"
-	cg_daemon_start "$label" "$TMPD/$label.conf"
+	cg_conf -o "$TMPD/$label.conf" redirect.manage=no "redirect.backend=$backend" \
+		"log.audit=$AUDIT"
+	cg_install "$TMPD/$label.conf" 2>"$TMPD/$label-install.err"
+	cg_daemon_start "$label" -c "$TMPD/$label.conf"
 
 	# 4. closed before the daemon looks: the worker is stopped meanwhile.
 	kill -STOP "$WORKER_PID"

@@ -15,12 +15,16 @@
 #                       (`ip netns exec` remounts /sys: no cgroup tree)
 #   cg_user [-g DIR] UID CMD... the same as a real unprivileged uid
 #   cg_bpf_count        programs attached at $CG (bpftool)
-#   cg_conf FILE MANAGE [BACKEND]   robust_conf (tests/lib/robust.sh) for the
-#                       daemon, attaching to $CG and pinning in $PIN
-#   cg_daemon_start NAME CONF       imdsgated -f in the cgroup and the
-#                       namespace, wait for ready; $DAEMON_PID (the monitor),
-#                       $WORKER_PID, stderr in $TMPD/NAME.err ($DAEMON_V:
-#                       extra options, e.g. -vv)
+#   cg_conf [-o FILE] [KEY=VALUE...]  $GATE_CONF (or FILE, tests/lib/gate.sh) for a daemon
+#                       attaching to $CG and pinning in $PIN, backend auto,
+#                       managed, checked every second; then the overrides
+#   cg_install [CONF]   imdsgated --redirect install where the cgroup tree
+#                       and bpffs are visible
+#   cg_daemon_start NAME [-c CONF] [WRAPPER...]  gate_start -n NAME, the daemon in
+#                       the cgroup (the wrapper $CG_WRAP: the test's mount
+#                       namespace, where `ip netns exec` hid the cgroup
+#                       tree and bpffs, then the cgroup); $DAEMON_PID (the
+#                       monitor), $WORKER_PID, stderr in $TMPD/NAME.err
 #   cg_load_start NAME UID ARGS...  tests/lib/load.py in the cgroup as UID
 : "${CG2:=$(findmnt -n -o TARGET -t cgroup2 | head -1)}"
 
@@ -33,6 +37,8 @@ cg_setup() {
 	PIN=/sys/fs/bpf/igt-$$
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 	mkdir "$CG" || { echo "Bail out! cannot make $CG"; exit 1; }
+	CG_WRAP=(nsenter --mount=/proc/$$/ns/mnt -- bash -c
+		'echo $$ >"$1/cgroup.procs" || exit 126; shift; exec "$@"' _ "$CG")
 	trap cg_cleanup EXIT
 }
 
@@ -91,33 +97,22 @@ cg_user() {
 	fi
 }
 
-# The command prefix that runs a program in $CG and the instance
-# namespace as the same process (for $! to be its pid).
-_cg_run() {
-	CG_RUN=(bash -c 'echo $$ >"$1/cgroup.procs" || exit 126; shift; exec "$@"'
-		_ "${1:-$CG}" nsenter --net=/run/netns/"$NS_INST")
+cg_conf() {
+	local -a out=()
+	[ "${1:-}" = -o ] && { out=(-o "$2"); shift 2; }
+	gate_conf "${out[@]}" redirect.manage=yes redirect.backend=auto \
+		"redirect.cgroup=$CG" "redirect.pin_dir=$PIN" redirect.check_interval=1 "$@"
 }
 
-cg_conf() {
-	robust_conf "$1" "${GATE_PORT:-169}" 169.254.169.254:80 "$2" <<CONF
-backend = ${3:-auto}
-cgroup = $CG
-pin_dir = $PIN
-check_interval = 1
-CONF
+cg_install() {
+	in_cg "$PROXY" --redirect install -c "${1:-$GATE_CONF}"
 }
 
 cg_daemon_start() {
-	local name=$1 conf=$2 secs=${DAEMON_READY_SECS:-60}
-	_cg_run
-	"${CG_RUN[@]}" "$PROXY" -f ${DAEMON_V:-} -c "$conf" 2>"$TMPD/$name.err" &
-	DAEMON_PID=$!
-	bg_track $DAEMON_PID
-	if ! wait_for "$secs" grep -q ready "$TMPD/$name.err"; then
-		echo "Bail out! imdsgated ($name) not ready"
-		sed 's/^/# /' "$TMPD/$name.err"
-		exit 1
-	fi
+	local name=$1
+	shift
+	gate_start -n "$name" "$@" "${CG_WRAP[@]}"
+	DAEMON_PID=$GATE_PID
 	WORKER_PID=$(pgrep -P "$DAEMON_PID" | head -1)
 }
 

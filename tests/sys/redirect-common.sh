@@ -3,7 +3,7 @@
 source "$top_srcdir/tests/lib/tap.sh"
 source "$top_srcdir/tests/lib/netns.sh"
 need_root
-TOOL=$top_builddir/tests/sys/sys-tool
+TOOL=$(stage "$top_builddir/tests/sys/sys-tool")	# test users run it
 EXE=$(readlink -f "$TOOL")
 ns_setup
 test_users
@@ -80,8 +80,8 @@ ip netns exec "$NS_INST" "$TOOL" listen -d imdsgate 127.0.0.1:169 '[::1]:169' >"
 LPID=$!; bg_track $LPID
 ip netns exec "$NS_IMDS" "$TOOL" listen 169.254.169.254:80 '[fd00:ec2::254]:80' >"$TMPD/imds.out" 2>&1 &
 bg_track $!
-wait_line 10 "$TMPD/proxy.out" ready || echo "Bail out! listener not ready"
-wait_line 10 "$TMPD/imds.out" ready || echo "Bail out! imds listener not ready"
+wait_line 60 "$TMPD/proxy.out" ready || echo "Bail out! listener not ready"
+wait_line 60 "$TMPD/imds.out" ready || echo "Bail out! imds listener not ready"
 
 out=$(as_user "$ALICE_UID" "$TOOL" connect 169.254.169.254:80)
 pid=$(printf '%s\n' "$out" | sed -n 's/^self pid=\([0-9]*\).*/\1/p')
@@ -148,7 +148,7 @@ is "$(copies)" 2 "still one copy"
 # A dual-stack listener sees an IPv4 client as ::ffff:a.b.c.d.
 ip netns exec "$NS_INST" "$TOOL" listen '[::]:8170' >"$TMPD/dual.out" 2>&1 &
 bg_track $!
-wait_line 10 "$TMPD/dual.out" ready || echo "Bail out! dual-stack listener not ready"
+wait_line 60 "$TMPD/dual.out" ready || echo "Bail out! dual-stack listener not ready"
 in_inst "$TOOL" redirect install -b "$BACKEND" -u "$DUID" -p 8170
 out=$(as_user "$ALICE_UID" "$TOOL" connect 169.254.169.254:80)
 like "$out" "client=\[::ffff:169\.254\.0\.2\]:[0-9]+ origdst=169\.254\.169\.254:80 redirected=1 uid=$ALICE_UID " \
