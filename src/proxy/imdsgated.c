@@ -193,36 +193,57 @@ run_redirect(const struct conf *conf, const char *action)
 	return rv;
 }
 
-/* The layers as the daemon starts: each one installed when missing and
- * we may (as root: a daemon started without the boot-time unit), then
- * the eBPF layer opened for the monitor while it still may. */
+/* The eBPF layer as the daemon starts: opened for the monitor while it
+ * still may (pins made at boot, or installed here when we are root), and
+ * whatever was detached put back. Without it under `auto` the netfilter
+ * layer works alone; `bpf` alone must have it. */
+static struct redirect_bpf *
+start_bpf(const struct conf *conf, const struct redirect_conf *rc)
+{
+	struct redirect_bpf *bpf;
+	char err[1024] = "";
+
+	bpf = redirect_bpf_open(rc, err, sizeof err);
+	if (bpf == NULL && conf->redirect_manage &&
+	    redirect_layer_install(rc, REDIRECT_LAYER_BPF, err, sizeof err) ==
+	        0) {
+		log_info("redirect installed (bpf)");
+		bpf = redirect_bpf_open(rc, err, sizeof err);
+	}
+	if (bpf != NULL && conf->redirect_manage &&
+	    redirect_bpf_check(bpf, err, sizeof err) != 0 &&
+	    redirect_bpf_restore(bpf, err, sizeof err) != 0)
+		log_warnx("eBPF layer: %s", err);
+	if (bpf == NULL && rc->backend == REDIRECT_BPF)
+		fatalx("eBPF layer: %s (imdsgated --redirect install)", err);
+	if (bpf == NULL)
+		log_warnx("eBPF layer not open: %s (imdsgated --redirect "
+		          "install); the netfilter layer alone",
+		          err);
+	return bpf;
+}
+
+/* The layers as the daemon starts: the netfilter layer installed when
+ * missing (a daemon started without the boot-time unit), the eBPF layer
+ * opened. */
 static struct redirect_bpf *
 start_redirect(const struct conf *conf, const struct redirect_conf *rc)
 {
-	struct redirect_bpf *bpf = NULL;
 	char err[1024] = "";
-	int layers, l;
+	int layers;
 
 	layers = redirect_layers_said(rc, stderr);
-	for (l = REDIRECT_LAYER_BPF;
-	     conf->redirect_manage && l <= REDIRECT_LAYER_NET; l <<= 1) {
-		if (!(layers & l) ||
-		    redirect_layer_status(rc, l, err, sizeof err) == 0)
-			continue;
-		if (redirect_layer_install(rc, l, err, sizeof err) != 0)
+	if ((layers & REDIRECT_LAYER_NET) && conf->redirect_manage &&
+	    redirect_layer_status(rc, REDIRECT_LAYER_NET, err, sizeof err)) {
+		if (redirect_layer_install(rc, REDIRECT_LAYER_NET, err,
+		                           sizeof err) != 0)
 			fatalx("redirect install (%s): %s",
-			       redirect_layer_name(rc, l), err);
-		log_info("redirect installed (%s)", redirect_layer_name(rc, l));
+			       redirect_layer_name(rc, REDIRECT_LAYER_NET),
+			       err);
+		log_info("redirect installed (%s)",
+		         redirect_layer_name(rc, REDIRECT_LAYER_NET));
 	}
-	if ((layers & REDIRECT_LAYER_BPF) &&
-	    (bpf = redirect_bpf_open(rc, err, sizeof err)) == NULL)
-		log_warnx("eBPF layer not open: %s (imdsgated --redirect "
-		          "install); %s",
-		          err,
-		          rc->backend == REDIRECT_BPF
-		              ? "no interception check"
-		              : "the netfilter layer alone");
-	return bpf;
+	return (layers & REDIRECT_LAYER_BPF) ? start_bpf(conf, rc) : NULL;
 }
 
 /* A gap the monitor found (and restored): one audit record. */

@@ -103,6 +103,14 @@ diag "restored after (ms): $(awk '{ printf "%s%s", s, $NF; s = ", " }' "$TMPD/re
 ok "an audit error record for every removal ($(errors) for $((ROUNDS * 4)); detaching five programs one by one may be seen as more than one)" \
 	test "$(errors)" -ge "$((ROUNDS * 4))"
 
+# A daemon that starts while the programs are detached attaches them
+# again before it says ready (from the pins the install made).
+kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+detach_all
+is "$(cg_bpf_count)" 0 "daemon stopped, programs detached"
+cg_daemon_start proxy-again
+is "$(cg_bpf_count)" 5 "a starting daemon attaches them again"
+
 # The control: with both layers gone the tripwire does see a request.
 kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
 in_cg "$PROXY" --redirect remove -c "$GATE_CONF"
