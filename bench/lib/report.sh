@@ -131,6 +131,7 @@ rp_ident() {
 	echo "$(nruns id.first.auto.ms) (eBPF) and $(nruns id.first.nft.ms) (fallback) such processes;"
 	echo "served: from the request sent to the whole answer (the daemon identifies"
 	echo "the caller, decides, asks IMDS); with connect(): from before connect()."
+	[ "${ID_RT:-1}" = 1 ] && echo "The daemon, the simulator and these clients ran SCHED_FIFO (ID_RT=1)."
 	echo
 	echo "| identity | served, median ms | with connect(), median ms |"
 	echo "|---|---:|---:|"

@@ -294,30 +294,54 @@ redirect_bpf_install(const struct redirect_conf *rc, char *err, size_t errlen)
 	return rv;
 }
 
+/* Is any program pinned (so there may be attachments to undo)? */
+static int
+redirect_bpf_pinned(const struct redirect_conf *rc)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	int i;
+
+	for (i = 0; i < REDIRECT_BPF_HOOKS; i++) {
+		redirect_bpf_pin(rc, redirect_bpf_hooks[i].pin, path,
+		                 sizeof path);
+		if (stat(path, &sb) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Detach our programs from the cgroup, then every pin and the directory.
- * Nothing pinned is success (idempotent). */
+ * Nothing pinned is success (idempotent); pins whose cgroup cannot be
+ * found stay (unpinned, an attached program could no longer be named). */
 int
 redirect_bpf_remove(const struct redirect_conf *rc, char *err, size_t errlen)
 {
 	const char *dir = rc->pin_dir[0] ? rc->pin_dir : REDIRECT_PIN_DIR;
-	char cgpath[PATH_MAX], path[PATH_MAX], e2[256];
+	char cgpath[PATH_MAX], path[PATH_MAX], e2[256] = "";
 	int cg = -1, fd, i;
 
-	if (redirect_bpf_cgroup(rc, cgpath, sizeof cgpath, e2, sizeof e2) == 0)
-		cg = open(cgpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!redirect_bpf_pinned(rc))
+		goto unpin;
+	if (redirect_bpf_cgroup(rc, cgpath, sizeof cgpath, e2, sizeof e2) ==
+	        -1 ||
+	    (cg = open(cgpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "eBPF layer kept: %s",
+		         cg == -1 && e2[0] ? e2 : strerror(errno));
+		return -1;
+	}
 	for (i = 0; i < REDIRECT_BPF_HOOKS; i++) {
 		redirect_bpf_pin(rc, redirect_bpf_hooks[i].pin, path,
 		                 sizeof path);
 		if ((fd = bpf_obj_get(path)) < 0)
 			continue;
-		if (cg != -1)
-			bpf_prog_detach2(fd, cg, redirect_bpf_hooks[i].type);
+		bpf_prog_detach2(fd, cg, redirect_bpf_hooks[i].type);
 		close(fd);
 		unlink(path);
 	}
+	close(cg);
+unpin:
 	redirect_bpf_unpin_maps(rc);
-	if (cg != -1)
-		close(cg);
 	if (rmdir(dir) == -1 && errno != ENOENT) {
 		snprintf(err, errlen, "rmdir %s: %s", dir, strerror(errno));
 		return -1;
