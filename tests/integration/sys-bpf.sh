@@ -190,6 +190,10 @@ like "$(grep gap "$TMPD/watch.out" | head -1)" 'what=missing: connect4 not attac
 is "$(R status)" complete "complete again"
 kill $WPID; wait $WPID 2>/dev/null	# it would restore what remove takes
 
+out=$("$TOOL" redirect remove -b bpf -c /nonexistent -P "$PIN" -o "$DUID" -p 8169); rc=$?
+is "$rc" 1 "remove without its cgroup: refused"
+like "$out" 'eBPF layer kept' "says so: $out"
+ok "and the pins stay (the attachments could not be named otherwise)" test -e "$PIN/connect4"
 ok "remove" R remove
 is "$(cg_bpf_count)" 0 "nothing attached any more"
 nok "no pins left" test -e "$PIN"
