@@ -257,6 +257,23 @@ redirect_gap(const char *layer, const char *what, int restored)
 	audit_error("redirect", detail);
 }
 
+/* Started by a user who is neither root nor holds a capability (a
+ * developer trying rules on loopback): run as that user, unprivileged,
+ * with no redirect to keep and any port. */
+static int unprivileged;
+
+/* The unprivileged run's identity: the caller's own. */
+static void
+start_unprivileged(struct conf *conf, struct privs_user *pu)
+{
+	pu->uid = getuid();
+	pu->gid = getgid();
+	conf->redirect_manage = 0;
+	log_info("not started as root: running as uid %u without "
+	         "privileges, redirect not managed",
+	         (unsigned)pu->uid);
+}
+
 /* Everything that needs root, in order. */
 static struct ruleset *
 start_privileged(const struct opts *o, struct conf *conf, int *fds,
@@ -274,7 +291,9 @@ start_privileged(const struct opts *o, struct conf *conf, int *fds,
 		fprintf(stderr, "imdsgated: %s\n", err);
 		exit(2);
 	}
-	if (privs_resolve(conf->user, pu, err, sizeof err) == -1) {
+	if (unprivileged)
+		start_unprivileged(conf, pu);
+	else if (privs_resolve(conf->user, pu, err, sizeof err) == -1) {
 		fprintf(stderr, "imdsgated: %s: user: %s\n", conf->path, err);
 		exit(2);
 	}
@@ -298,7 +317,7 @@ drop_monitor(const struct conf *conf, const struct privs_user *pu)
 	int n;
 
 	conf_privs(conf, &need);
-	n = privs_caps_needed(&need, caps, 16);
+	n = unprivileged ? 0 : privs_caps_needed(&need, caps, 16);
 	if (privs_drop(pu, caps, n, err, sizeof err) == -1)
 		fatalx("privilege drop: %s", err);
 	if (geteuid() == 0 || getuid() == 0)
@@ -401,9 +420,10 @@ run(const struct opts *o)
 	pid_t worker, monitor;
 
 	log_init("imdsgated", LOG_TO_STDERR, o->verbose);
+	unprivileged = !privs_privileged();
 	rs = start_privileged(o, &conf, fds, &pu);
 	conf_redirect(&conf, pu.uid, &rc);
-	bpf = start_redirect(&conf, &rc);
+	bpf = unprivileged ? NULL : start_redirect(&conf, &rc);
 	/* daemon() moves to /: a relative -c must still work on SIGHUP */
 	confabs = realpath(o->conf, NULL);
 	if (daemon_detach(o->foreground) == -1)

@@ -99,6 +99,24 @@ privs_have(cap_value_t cap)
 	return v == CAP_SET;
 }
 
+int
+privs_privileged(void)
+{
+	cap_t have, none;
+	int r;
+
+	if (geteuid() == 0)
+		return 1;
+	if ((have = cap_get_proc()) == NULL)
+		return 1;
+	none = cap_init();
+	r = none == NULL || cap_compare(have, none) != 0;
+	cap_free(have);
+	if (none != NULL)
+		cap_free(none);
+	return r;
+}
+
 /* The last step for both paths: bounding set, P=E=keep, no ambient, no
  * new privileges across exec. */
 static int

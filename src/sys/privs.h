@@ -18,6 +18,9 @@ struct privs_user {
  * accident). Returns 0 or -1 with err. */
 int privs_resolve(const char *user, struct privs_user *, char *err,
                   size_t errlen);
+/* Root, or holding any capability: a process that can do harm if its
+ * configuration is careless (and can drop to another user). */
+int privs_privileged(void);
 /* Drop to that user keeping only keep[0..nkeep). Returns 0 or -1. */
 int privs_drop(const struct privs_user *, const cap_value_t *keep, int nkeep,
                char *err, size_t errlen);
