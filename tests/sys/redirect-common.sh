@@ -71,6 +71,11 @@ ok "install again" R install
 is "$(copies)" 2 "one copy of the redirect (v4 + v6) after two installs"
 is "$(jumps)" 2 "one jump per family"
 is "$(R status)" complete "status: complete"
+# Without /etc/protocols (no netbase package) nft names no protocol: the
+# rules are just as complete.
+is "$(in_inst unshare -m sh -c 'mount --bind /dev/null /etc/protocols && exec "$@"' _ \
+	"$TOOL" redirect status -b "$BACKEND" -p 169 -u "$DUID")" complete \
+	"status: complete without /etc/protocols"
 ok "foreign rules untouched by install" foreign_ok
 
 # The proxy's place (redirect port) and the real IMDS (the far namespace).

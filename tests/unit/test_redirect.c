@@ -31,7 +31,7 @@ test_nft(void)
 	ok(has(&b, "ip6 daddr fd00:ec2::254 tcp dport 80 redirect to :169"),
 	    "nft: v6 redirect");
 	ok(has(&b, "type filter hook forward"), "nft: forward chain");
-	ok(has(&b, "ip daddr 169.254.169.254 meta l4proto tcp reject with tcp reset"),
+	ok(has(&b, "ip daddr 169.254.169.254 meta l4proto 6 reject with tcp reset"),
 	    "nft: forwarded connections refused");
 	buf_reset(&b);
 	rc.ipv6 = 0;
