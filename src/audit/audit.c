@@ -52,6 +52,7 @@ audit_finish(struct jsonw *jw, struct buf *b)
 static void
 audit_caller(struct jsonw *jw, const struct peer_info *p)
 {
+	static const char *const sources[] = {"", "bpf", "proc", "owner"};
 	int i;
 
 	if (p == NULL)
@@ -69,8 +70,18 @@ audit_caller(struct jsonw *jw, const struct peer_info *p)
 		jw_int(jw, "pid", p->pid);
 	if (p->comm[0] != '\0')
 		jw_strn(jw, "comm", p->comm, strnlen(p->comm, sizeof p->comm));
+	/* a path the process's own mount namespace may have lied about */
 	if (p->exe[0] != '\0')
-		jw_strn(jw, "exe", p->exe, strnlen(p->exe, sizeof p->exe));
+		jw_strn(jw, p->exe_verified ? "exe" : "exe_unverified", p->exe,
+		        strnlen(p->exe, sizeof p->exe));
+	if (p->cgroup[0] != '\0')
+		jw_strn(jw, "cgroup", p->cgroup,
+		        strnlen(p->cgroup, sizeof p->cgroup));
+	if (p->container_id[0] != '\0')
+		jw_strn(jw, "container_id", p->container_id,
+		        strnlen(p->container_id, sizeof p->container_id));
+	if (p->source > PEER_SRC_NONE && p->source <= PEER_SRC_OWNER)
+		jw_str(jw, "ident", sources[p->source]);
 }
 
 void

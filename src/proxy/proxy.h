@@ -70,6 +70,7 @@ struct pconn { /* one client connection */
 	int redirected;
 	int peer_ok;
 	struct peer_info peer;
+	struct peer_query *ident; /* step two of the lookup, in flight */
 	struct proxy_uid *uidc;
 	int closing;
 	int eof;               /* the client sent FIN */

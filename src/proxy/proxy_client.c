@@ -30,6 +30,7 @@ proxy_client_free(struct pconn *c)
 
 	if (c->req != NULL)
 		proxy_request_free(c->req);
+	peer_lookup_cancel(c->ident);
 	proxy_limits_release(px, c);
 	if (c->head_ev != NULL)
 		event_free(c->head_ev);
@@ -175,7 +176,7 @@ proxy_client_read(struct bufferevent *bev, void *arg)
 	struct preq *r;
 	int n;
 
-	if (c->req != NULL || c->closing)
+	if (c->req != NULL || c->closing || c->ident != NULL)
 		return;
 	if (len == 0) {
 		if (c->eof)
@@ -250,7 +251,7 @@ proxy_client_refuse(struct pconn *c)
 
 /* Who is calling: the uid from the kernel now (cheap: the connection
  * limits need it), the process and groups only once the limits let the
- * connection in, so a flood over the per-uid limit costs no /proc scan. */
+ * connection in, so a flood over the per-uid limit costs no lookup. */
 static void
 proxy_client_identify(struct pconn *c, int fd, struct peer_pending *pp)
 {
@@ -267,6 +268,23 @@ proxy_client_identify(struct pconn *c, int fd, struct peer_pending *pp)
 		log_warnx("%s: socket owner unknown: refusing", c->client_str);
 }
 
+/* Step two answered: requests may now be read (a failed lookup is
+ * refused at the first request, fail closed). */
+static void
+proxy_client_identified(void *arg, int ok)
+{
+	struct pconn *c = arg;
+
+	c->ident = NULL;
+	if (!ok) {
+		c->peer_ok = 0;
+		log_warnx("%s: caller lookup failed: refusing", c->client_str);
+	}
+	if (c->head_ev != NULL)
+		evtimer_del(c->head_ev);
+	bufferevent_enable(c->bev, EV_READ);
+}
+
 void
 proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
                  int socklen)
@@ -274,6 +292,7 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 	struct pconn *c = xcalloc(1, sizeof *c);
 	struct peer_pending pp;
 	struct timeval tv;
+	int r = 1;
 
 	c->px = px;
 	memcpy(&c->client, sa,
@@ -295,6 +314,14 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 		return;
 	}
 	if (c->peer_ok)
-		peer_lookup_rest(&c->peer, &pp);
+		r = peer_lookup_start(&c->peer, &pp, proxy_client_identified, c,
+		                      &c->ident);
+	if (r == -1)
+		c->peer_ok = 0;
+	if (r == 0) { /* reading waits for the answer, within the deadline */
+		proxy_client_head_arm(c);
+		bufferevent_enable(c->bev, EV_WRITE);
+		return;
+	}
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }

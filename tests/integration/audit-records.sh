@@ -87,8 +87,10 @@ is "$(field "$r" -c '[.role,.credential_kind,.path]')" "[\"audit-role\",\"instan
 	"credential_fetch: role, kind, path"
 is "$(field "$r" .expiration)" "$(jq -r .Expiration "$TMPD/acred.body")" "credential_fetch: expiration"
 is "$(field "$r" .instance_id)" $IID "credential_fetch: instance_id"
+# (the caller's cgroup when it is not the root: the test's own, here)
+cgkey=$(sed -n 's/^0::\(.*\)/\1/p' /proc/self/cgroup | grep -qvx / && echo '"cgroup",')
 is "$(jq -c 'keys' <<<"$r")" \
-	'["access_key_id","comm","credential_kind","event","exe","expiration","gids","instance_id","path","pid","role","ts","uid","user"]' \
+	'["access_key_id",'"$cgkey"'"comm","credential_kind","event","exe","expiration","gids","ident","instance_id","path","pid","role","ts","uid","user"]' \
 	"credential_fetch: exactly these fields, nothing of the secret"
 r=$(rec request ".path == \"$CP\" and .uid == $ALICE_UID")
 is "$(field "$r" -c '[.status,.decision,.rule]')" '[200,"allow","credentials for alice"]' "its request record"

@@ -4,15 +4,10 @@
 # connect straight to its listener, and imdsgate-sim on another loopback
 # port is its upstream. The one end-to-end test a developer without root
 # can run; as root (CI) it runs the same as igt-alice, so it never skips.
-#
-# Waits for issue 14 (the daemon run unprivileged by a non-root user):
-# until that is on main the daemon refuses to start this way, and the
-# test says so as a TAP TODO instead of failing.
 source "$top_srcdir/tests/lib/tap.sh"
 source "$top_srcdir/tests/lib/netns.sh"
 source "$top_srcdir/tests/lib/gate.sh"
 need_cmd curl jq python3 setpriv
-TODO_ISSUE14="waits for issue 14: imdsgated started by a non-root user runs unprivileged"
 
 if [ "$(id -u)" -eq 0 ]; then
 	test_users
@@ -65,10 +60,7 @@ gate_rules "$TMPD/me.rules"
 GATE_LOG_OWNER=$ME gate_conf "proxy.listen=127.0.0.1:$PP" "proxy.upstream=127.0.0.1:$SP" \
 	proxy.user= redirect.manage=no
 
-if ! gate_start -k "${RUNAS[@]}"; then
-	tap_todo 1 "imdsgated runs as $ME (uid $MEUID) on 127.0.0.1:$PP" "$TODO_ISSUE14"
-	tap_done
-fi
+gate_start "${RUNAS[@]}"
 ok "imdsgated runs as $ME (uid $MEUID) on 127.0.0.1:$PP" kill -0 "$GATE_PID"
 is "$(awk '/^Uid:/ { print $2 }' "/proc/$GATE_PID/status")" "$MEUID" "the daemon's uid is $ME's"
 

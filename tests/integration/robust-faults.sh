@@ -65,7 +65,7 @@ ok "trickle: answered within upstream_timeout + margin ($ms ms)" \
 # The 100 MB body, read slowly (25 MB/s) so a daemon that buffers instead
 # of applying back-pressure shows it in its RSS. Sampled every 50 ms.
 fault_daemon f-huge $P6 "$UP_huge_body"
-HUGE_PID=$DAEMON_PID
+HUGE_PID=$DAEMON_WORKER	# the process that serves
 rss_sampler() {	# rss_sampler PID FILE: max RSS until FILE.stop exists
 	local max=0 r
 	while [ ! -e "$2.stop" ]; do
@@ -145,7 +145,7 @@ diag "(${SECONDS} s so far)"
 # --- file descriptor exhaustion ---------------------------------------------
 mkdir -m 1777 "$TMPD/hold"
 fault_daemon f-fds $P9 169.254.169.254:80 -- sh -c 'ulimit -n 64 && exec "$@"' _
-FDS_PID=$DAEMON_PID
+FDS_PID=$DAEMON_WORKER	# the process that serves
 as_user "$BOB_UID" /usr/bin/python3 -c "$HOLDER" 127.0.0.1 $P9 150 "$TMPD/hold/held" &
 HOLD=$!; bg_track $HOLD
 ok "fd exhaustion: 150 connections opened against a limit of 64" wait_for 60 test -s "$TMPD/hold/held"
@@ -169,7 +169,7 @@ diag "(${SECONDS} s so far)"
 # the limit is applied to hers (the ones over it get a 503).
 PERUID_N=${PERUID_N:-300}
 fault_daemon f-peruid $P11 169.254.169.254:80
-PERUID_PID=$DAEMON_PID
+PERUID_PID=$DAEMON_WORKER	# the process that serves
 nfds() { ls "/proc/$1/fd" | wc -l; }
 fds0=$(nfds "$PERUID_PID"); t0=$(now_ms)
 as_user "$ALICE_UID" /usr/bin/python3 -c "$HOLDER" 127.0.0.1 $P11 "$PERUID_N" "$TMPD/hold/peruid" &

@@ -26,7 +26,7 @@ IDLE=${IDLE_CONNECTIONS:-10000}
 fault_daemon f-idle "$GATE_PORT" 169.254.169.254:80 proxy.max_connections=20000 \
 	proxy.max_connections_per_uid=20000 proxy.client_timeout=300 proxy.process_info=no \
 	-- sh -c 'ulimit -n 20000 && exec "$@"' _
-IDLE_PID=$DAEMON_PID
+IDLE_PID=$DAEMON_WORKER	# the process that serves
 base=$(rss_kb "$IDLE_PID")
 (ulimit -n $((IDLE + 100)) && exec ip netns exec "$NS_INST" /usr/bin/python3 -c "$HOLDER" \
 	127.0.0.1 "$GATE_PORT" "$IDLE" "$TMPD/hold/idle") &

@@ -46,7 +46,7 @@ reloaded=0 rotated=0
 while :; do
 	el=$(( $(now_ms) - t_start ))
 	[ "$el" -lt $((SECS * 1000)) ] || break
-	echo "$el $(rss_kb "$DAEMON_PID")" >>"$TMPD/rss.txt"
+	echo "$el $(rss_kb "$DAEMON_WORKER")" >>"$TMPD/rss.txt"
 	if [ $reloaded = 0 ] && [ "$el" -ge $((SECS * 1000 / 3)) ]; then
 		kill -HUP "$DAEMON_PID"; reloaded=1
 	fi

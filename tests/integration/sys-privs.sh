@@ -31,17 +31,23 @@ drop_case() {
 	kill $pid
 }
 
-# CAP_DAC_READ_SEARCH=2, CAP_NET_ADMIN=12, CAP_SYS_PTRACE=19
+# CAP_DAC_READ_SEARCH=2, CAP_NET_ADMIN=12, CAP_SYS_PTRACE=19, CAP_BPF=39.
+# The -c cases are the set imdsgated's monitor keeps (its worker keeps
+# none: tests/integration/bpf-ident.sh).
 drop_case explicit 0000000000081000 0000000000081000 \
 	"$TOOL" drop imdsgate cap_net_admin cap_sys_ptrace
 # configurations of one or two keys: everything else at its default
 gate_conf -b -o "$TMPD/default.conf" proxy.user=imdsgate
-drop_case conf-default 0000000000081004 0000000000081004 \
+drop_case conf-default 0000008000081004 0000008000081004 \
 	"$TOOL" drop imdsgate -c "$TMPD/default.conf"
 gate_conf -b -o "$TMPD/nomanage.conf" redirect.manage=no
-drop_case conf-manage-no 0000000000080004 0000000000080004 \
+drop_case conf-manage-no 0000008000080004 0000008000080004 \
 	"$TOOL" drop imdsgate -c "$TMPD/nomanage.conf"
-gate_conf -b -o "$TMPD/none.conf" proxy.process_info=no redirect.manage=no
+gate_conf -b -o "$TMPD/noproc.conf" proxy.process_info=no redirect.manage=no
+drop_case conf-bpf-only 0000008000000004 0000008000000004 \
+	"$TOOL" drop imdsgate -c "$TMPD/noproc.conf"
+gate_conf -b -o "$TMPD/none.conf" proxy.process_info=no redirect.manage=no \
+	redirect.backend=nft
 drop_case conf-nothing 0000000000000000 0000000000000000 \
 	"$TOOL" drop imdsgate -c "$TMPD/none.conf"
 # Already the user (systemd User= + AmbientCapabilities=): only trim.

@@ -4,7 +4,9 @@
 #   robust_dirs               the rule set creds-root-bob (tests/lib/rules)
 #   robust_conf UPSTREAM [KEY=VALUE...]   $GATE_CONF with the redirect
 #                             managed, that upstream and the overrides
-#   daemon_start NAME [WRAPPER...]   gate_start -n NAME; $DAEMON_PID,
+#   daemon_start NAME [WRAPPER...]   gate_start -n NAME; $DAEMON_PID (the
+#                             monitor: signals go there), $DAEMON_WORKER
+#                             (the worker: connections, memory, CPU),
 #                             stderr in $TMPD/NAME.err
 #   load_start NAME UID ARGS...   tests/lib/load.py as that uid (0: root)
 #                             in the background, results in $TMPD/NAME.res
@@ -16,6 +18,7 @@
 #   sim_requests LOG          requests a verbose imdsgate-sim served
 #   fault_daemon NAME PORT UPSTREAM [KEY=VALUE...] [-- WRAPPER...]
 #                             a daemon without redirect on PORT
+#                             ($DAEMON_PID, $DAEMON_WORKER as daemon_start)
 #   fetch UID PORT PATH [CURL-ARGS...]   one GET to a daemon's listener
 #   $HOLDER                   a Python program that holds idle connections
 #
@@ -46,6 +49,7 @@ daemon_start() {
 	shift
 	gate_start -n "$name" "$@"
 	DAEMON_PID=$GATE_PID
+	DAEMON_WORKER=$(pgrep -P "$DAEMON_PID" | head -1)
 }
 
 # load_start NAME UID ARGS...
@@ -117,6 +121,7 @@ fault_daemon() {
 		"log.audit=$TMPD/log/$name.log" "${kv[@]}"
 	gate_start -n "$name" -c "$TMPD/$name.conf" "$@"
 	DAEMON_PID=$GATE_PID
+	DAEMON_WORKER=$(pgrep -P "$DAEMON_PID" | head -1)
 }
 
 # fetch UID PORT PATH [CURL-ARGS...]: "CODE MS RC SIZE" of one GET.
