@@ -103,7 +103,8 @@ batch_parse(struct batch *b, const char *buf, size_t len)
 	int r;
 
 	if (hold_piece_count(&b->piece) == 0)
-		hold_piece_hint(&b->piece, len / 3 + 4096);
+		hold_piece_hint(&b->piece,
+		                b->lines ? DETECT_LINES_HINT : len / 3 + 4096);
 	if (b->lines)
 		r = ct_parse_lines(buf, len, batch_event, batch_error, b, &c);
 	else
@@ -116,6 +117,8 @@ batch_parse(struct batch *b, const char *buf, size_t len)
 	}
 	b->idx0 += c.records + c.malformed;
 	b->off0 += len;
+	if (b->lines && hold_piece_count(&b->piece) < DETECT_LINES_RUN)
+		return r; /* a read window is small: runs span several */
 	if (b->piece.notime == 0) {
 		hold_piece_close(&b->d->hold, &b->piece);
 		hold_advance(&b->d->hold, detect_apply, b->d);
