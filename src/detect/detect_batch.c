@@ -57,26 +57,48 @@ batch_check_ip(struct batch *b, const struct ct_event *ev)
 	          (int)(src->n > 64 ? 64 : src->n), src->p);
 }
 
-/* Runs are sorted in bounded sizes; one is kept open while its first
- * records still wait for a time. */
+/* The previous event's verdict, its dedup slots fetched from memory
+ * while this one was parsed: dropped as a duplicate, or timed, checked
+ * and kept. Runs are sorted in bounded sizes; one is kept open while its
+ * first records still wait for a time. */
+static void
+batch_resolve(struct batch *b)
+{
+	struct ct_event ev;
+	int64_t t;
+
+	if (!b->pending)
+		return;
+	b->pending = 0;
+	if (b->key != 0 && dedup_check(&b->d->dedup, b->key)) {
+		b->d->dups++;
+		hold_piece_unadd(&b->piece);
+		return;
+	}
+	hold_piece_last(&b->piece, &ev);
+	t = batch_time(b, &ev);
+	batch_check_ip(b, &ev);
+	hold_piece_retime(&b->piece, t);
+	if (hold_piece_count(&b->piece) >= DETECT_BATCH && b->piece.notime == 0)
+		hold_piece_close(&b->d->hold, &b->piece);
+}
+
+/* Packed at once (the parser's strings do not outlive the callback),
+ * judged at the next event. */
 static void
 batch_event(const struct ct_event *in, void *arg)
 {
 	struct batch *b = arg;
 	struct ct_event ev = *in;
-	int64_t t;
 
-	if (ev.f[CT_EVENTID].p != NULL &&
-	    dedup_seen(&b->d->dedup, ev.f[CT_EVENTID].p, ev.f[CT_EVENTID].n)) {
-		b->d->dups++;
-		return;
-	}
+	batch_resolve(b);
 	ev.index += b->idx0;
-	t = batch_time(b, &ev);
-	batch_check_ip(b, &ev);
-	hold_piece_add(&b->piece, &ev, t);
-	if (hold_piece_count(&b->piece) >= DETECT_BATCH && b->piece.notime == 0)
-		hold_piece_close(&b->d->hold, &b->piece);
+	b->key = ev.f[CT_EVENTID].p != NULL
+	             ? dedup_key(&b->d->dedup, ev.f[CT_EVENTID].p,
+	                         ev.f[CT_EVENTID].n)
+	             : 0;
+	hold_piece_add(&b->piece, &ev, 0); /* timed when judged */
+	b->pending = 1;
 }
 
 static void
@@ -84,6 +106,7 @@ batch_error(const char *what, uint64_t index, uint64_t offset, void *arg)
 {
 	struct batch *b = arg;
 
+	batch_resolve(b); /* messages in record order */
 	b->d->malformed++;
 	index += b->idx0;
 	if (offset != 0) {
@@ -109,6 +132,7 @@ batch_parse(struct batch *b, const char *buf, size_t len)
 		r = ct_parse_lines(buf, len, batch_event, batch_error, b, &c);
 	else
 		r = ct_parse(buf, len, batch_event, batch_error, b, &c);
+	batch_resolve(b);
 	if (r != 0) {
 		b->d->malformed++;
 		log_warnx("%s: not valid JSON after %llu records; rest of the "
@@ -130,7 +154,10 @@ void
 batch_close(struct batch *b)
 {
 	struct hold *h = &b->d->hold;
-	uint64_t dropped = hold_piece_close(h, &b->piece);
+	uint64_t dropped;
+
+	batch_resolve(b);
+	dropped = hold_piece_close(h, &b->piece);
 
 	if (dropped > 0) {
 		b->d->malformed += dropped;

@@ -18,6 +18,8 @@ struct batch {
 	uint64_t idx0, off0; /* record and byte numbers before this piece */
 	uint64_t late0;      /* the window's late count when opened */
 	int lines;           /* pieces of a JSON lines file */
+	int pending;         /* the last event added awaits its verdict */
+	uint64_t key;        /* its dedup key, or 0: no eventID */
 };
 
 void batch_open(struct batch *, struct detect *, const char *name, int lines);

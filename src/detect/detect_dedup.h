@@ -17,5 +17,10 @@ struct dedup {
 void dedup_init(struct dedup *);
 /* 1 when id was seen before; otherwise remember it and return 0. */
 int dedup_seen(struct dedup *, const char *id, size_t len);
+/* dedup_seen in two steps, so that the table's cache misses overlap
+ * other work: the id's key (never 0) and its slots fetched, then, later,
+ * the verdict. */
+uint64_t dedup_key(struct dedup *, const char *id, size_t len);
+int dedup_check(struct dedup *, uint64_t key);
 void dedup_free(struct dedup *);
 #endif

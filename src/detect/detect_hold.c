@@ -210,6 +210,34 @@ hold_unpack(const struct hold_run *r, const struct hold_ev *e,
 	}
 }
 
+void
+hold_piece_last(const struct hold_piece *p, struct ct_event *ev)
+{
+	hold_unpack(p->run, &p->run->v[p->run->n - 1], ev);
+}
+
+void
+hold_piece_retime(struct hold_piece *p, int64_t t)
+{
+	struct hold_ev *e = &p->run->v[p->run->n - 1];
+
+	if (e->t == HOLD_NOTIME && t != HOLD_NOTIME)
+		p->notime--;
+	else if (e->t != HOLD_NOTIME && t == HOLD_NOTIME)
+		p->notime++;
+	e->t = t;
+}
+
+void
+hold_piece_unadd(struct hold_piece *p)
+{
+	struct hold_ev *e = &p->run->v[--p->run->n];
+
+	if (e->t == HOLD_NOTIME)
+		p->notime--;
+	p->run->arena.len = e->off;
+}
+
 /* Time, then eventID, then input position: every split reads alike. */
 static int
 hold_cmp_ev(const struct hold_run *ra, const struct hold_ev *a,

@@ -54,6 +54,11 @@ void hold_piece_open(struct hold_piece *, struct hold *);
 void hold_piece_hint(struct hold_piece *, size_t bytes);
 /* Add one event (its strings are copied) at time t, or HOLD_NOTIME. */
 void hold_piece_add(struct hold_piece *, const struct ct_event *, int64_t t);
+/* The event added last, as views into the piece (valid until the next
+ * add); its time set to t; or taken out again. */
+void hold_piece_last(const struct hold_piece *, struct ct_event *);
+void hold_piece_retime(struct hold_piece *, int64_t t);
+void hold_piece_unadd(struct hold_piece *);
 /* Give the events waiting for a time the time t. */
 void hold_piece_settime(struct hold_piece *, int64_t t);
 /* Sort the piece into the window; events still without a time are
