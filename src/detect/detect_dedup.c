@@ -29,7 +29,8 @@ dedup_hash(const char *id, size_t len)
 void
 dedup_init(struct dedup *d)
 {
-	d->gen[0] = d->gen[1] = NULL;
+	d->t = NULL;
+	d->cur = 0;
 	d->n = 0;
 }
 
@@ -45,52 +46,56 @@ dedup_index(uint64_t h)
 	return (size_t)h & (DEDUP_SLOTS - 1);
 }
 
-/* Linear probing; 0 marks an empty slot, so no hash is 0. */
+/* Linear probing in generation g; 0 marks an empty slot, so no hash is
+ * 0. */
 static uint64_t *
-dedup_slot(uint64_t *t, uint64_t h)
+dedup_slot(struct dedup_pair *t, int g, uint64_t h)
 {
 	size_t i = dedup_index(h);
 
-	while (t[i] != 0 && t[i] != h)
+	while (t[i].g[g] != 0 && t[i].g[g] != h)
 		i = (i + 1) & (DEDUP_SLOTS - 1);
-	return &t[i];
+	return &t[i].g[g];
 }
 
-/* The tables are allocated here, on first use: --help and --v1-report
- * never pay for them. */
+/* The table is allocated here, on first use: --help and --v1-report
+ * never pay for it. */
 uint64_t
 dedup_key(struct dedup *d, const char *id, size_t len)
 {
 	uint64_t h = dedup_hash(id, len) | 1;
-	size_t i = dedup_index(h);
 
-	if (d->gen[0] == NULL) {
-		d->gen[0] = xcalloc(DEDUP_SLOTS, sizeof *d->gen[0]);
-		d->gen[1] = xcalloc(DEDUP_SLOTS, sizeof *d->gen[1]);
-	}
-	__builtin_prefetch(&d->gen[0][i]);
-	__builtin_prefetch(&d->gen[1][i]);
+	if (d->t == NULL)
+		d->t = xcalloc(DEDUP_SLOTS, sizeof *d->t);
+	__builtin_prefetch(&d->t[dedup_index(h)]);
 	return h;
+}
+
+/* The older generation is forgotten by clearing its half of each pair. */
+static void
+dedup_switch(struct dedup *d)
+{
+	size_t i;
+
+	d->cur ^= 1;
+	for (i = 0; i < DEDUP_SLOTS; i++)
+		d->t[i].g[d->cur] = 0;
+	d->n = 0;
 }
 
 int
 dedup_check(struct dedup *d, uint64_t h)
 {
-	uint64_t *s, *tmp;
+	uint64_t *s;
 
-	if (*dedup_slot(d->gen[1], h) == h)
+	if (*dedup_slot(d->t, d->cur ^ 1, h) == h)
 		return 1;
-	s = dedup_slot(d->gen[0], h);
+	s = dedup_slot(d->t, d->cur, h);
 	if (*s == h)
 		return 1;
 	*s = h;
-	if (++d->n >= DEDUP_SLOTS / 2) {
-		tmp = d->gen[1];
-		memset(tmp, 0, DEDUP_SLOTS * sizeof *tmp);
-		d->gen[1] = d->gen[0];
-		d->gen[0] = tmp;
-		d->n = 0;
-	}
+	if (++d->n >= DEDUP_SLOTS / 2)
+		dedup_switch(d);
 	return 0;
 }
 
@@ -103,6 +108,6 @@ dedup_seen(struct dedup *d, const char *id, size_t len)
 void
 dedup_free(struct dedup *d)
 {
-	free(d->gen[0]);
-	free(d->gen[1]);
+	free(d->t);
+	dedup_init(d);
 }
