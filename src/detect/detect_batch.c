@@ -21,14 +21,12 @@ batch_open(struct batch *b, struct detect *d, const char *name, int lines)
 }
 
 /* The record's time; a record without one takes its neighbour's, the
- * previous record's or, for the first ones, the next record's: never 0. */
+ * previous record's or, for the first ones, the next record's: never 0.
+ * ok and ms: what the record's own eventTime gave when it was parsed. */
 static int64_t
-batch_time(struct batch *b, const struct ct_event *ev)
+batch_time(struct batch *b, int ok, int64_t ms)
 {
-	const struct ct_str *t = &ev->f[CT_TIME];
-	int64_t ms;
-
-	if (t->p != NULL && timefmt_parse(t->p, t->n, &ms) == 0) {
+	if (ok) {
 		hold_piece_settime(&b->piece, ms);
 		b->timed = 1;
 		return b->last_t = ms;
@@ -36,24 +34,35 @@ batch_time(struct batch *b, const struct ct_event *ev)
 	b->d->notime++;
 	log_warnx("%s: record %llu: no usable eventTime or @timestamp; using "
 	          "the time of the %s record",
-	          b->name, (unsigned long long)ev->index,
+	          b->name, (unsigned long long)b->index,
 	          b->timed ? "previous" : "next");
 	return b->timed ? b->last_t : HOLD_NOTIME;
 }
 
-/* A source address that is neither an IP nor a service's name. */
-static void
-batch_check_ip(struct batch *b, const struct ct_event *ev)
+/* A source address that is neither an IP nor a service's name: 1 when
+ * it must be reported. */
+static int
+batch_bad_ip(const struct ct_event *ev)
 {
 	const struct ct_str *src = &ev->f[CT_SRCIP];
 	struct ip16 ip;
 
-	if (src->n == 0 || ip16_parse(src->p, src->n, &ip) == 0 ||
-	    detect_is_service(ev))
-		return;
+	return src->n != 0 && ip16_parse(src->p, src->n, &ip) != 0 &&
+	       !detect_is_service(ev);
+}
+
+/* Reported from the packed copy: the parser's strings are gone by now. */
+static void
+batch_report_ip(struct batch *b)
+{
+	const struct ct_str *src;
+	struct ct_event ev;
+
+	hold_piece_last(&b->piece, &ev);
+	src = &ev.f[CT_SRCIP];
 	b->d->badip++;
 	log_warnx("%s: record %llu: unparseable sourceIPAddress \"%.*s\"",
-	          b->name, (unsigned long long)ev->index,
+	          b->name, (unsigned long long)ev.index,
 	          (int)(src->n > 64 ? 64 : src->n), src->p);
 }
 
@@ -64,9 +73,6 @@ batch_check_ip(struct batch *b, const struct ct_event *ev)
 static void
 batch_resolve(struct batch *b)
 {
-	struct ct_event ev;
-	int64_t t;
-
 	if (!b->pending)
 		return;
 	b->pending = 0;
@@ -75,28 +81,32 @@ batch_resolve(struct batch *b)
 		hold_piece_unadd(&b->piece);
 		return;
 	}
-	hold_piece_last(&b->piece, &ev);
-	t = batch_time(b, &ev);
-	batch_check_ip(b, &ev);
-	hold_piece_retime(&b->piece, t);
+	hold_piece_retime(&b->piece, batch_time(b, b->time_ok, b->time_ms));
+	if (b->bad_ip)
+		batch_report_ip(b);
 	if (hold_piece_count(&b->piece) >= DETECT_BATCH && b->piece.notime == 0)
 		hold_piece_close(&b->d->hold, &b->piece);
 }
 
-/* Packed at once (the parser's strings do not outlive the callback),
- * judged at the next event. */
+/* Packed, and its time and address read, at once (the parser's strings
+ * do not outlive the callback); judged at the next event. */
 static void
 batch_event(const struct ct_event *in, void *arg)
 {
 	struct batch *b = arg;
 	struct ct_event ev = *in;
+	const struct ct_str *t = &ev.f[CT_TIME];
 
 	batch_resolve(b);
 	ev.index += b->idx0;
+	b->index = ev.index;
 	b->key = ev.f[CT_EVENTID].p != NULL
 	             ? dedup_key(&b->d->dedup, ev.f[CT_EVENTID].p,
 	                         ev.f[CT_EVENTID].n)
 	             : 0;
+	b->time_ok =
+	    t->p != NULL && timefmt_parse(t->p, t->n, &b->time_ms) == 0;
+	b->bad_ip = batch_bad_ip(&ev);
 	hold_piece_add(&b->piece, &ev, 0); /* timed when judged */
 	b->pending = 1;
 }

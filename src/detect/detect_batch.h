@@ -20,6 +20,9 @@ struct batch {
 	int lines;           /* pieces of a JSON lines file */
 	int pending;         /* the last event added awaits its verdict */
 	uint64_t key;        /* its dedup key, or 0: no eventID */
+	uint64_t index;      /* its record number */
+	int64_t time_ms;     /* its eventTime, when time_ok */
+	int time_ok, bad_ip; /* whether it has one; a bad sourceIPAddress */
 };
 
 void batch_open(struct batch *, struct detect *, const char *name, int lines);
