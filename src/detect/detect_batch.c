@@ -22,19 +22,19 @@ batch_open(struct batch *b, struct detect *d, const char *name, int lines)
 
 /* The record's time; a record without one takes its neighbour's, the
  * previous record's or, for the first ones, the next record's: never 0.
- * ok and ms: what the record's own eventTime gave when it was parsed. */
+ * q: what the record's own eventTime gave when it was parsed. */
 static int64_t
-batch_time(struct batch *b, int ok, int64_t ms)
+batch_time(struct batch *b, const struct batch_pend *q)
 {
-	if (ok) {
-		hold_piece_settime(&b->piece, ms);
+	if (q->time_ok) {
+		hold_piece_settime(&b->piece, q->time_ms);
 		b->timed = 1;
-		return b->last_t = ms;
+		return b->last_t = q->time_ms;
 	}
 	b->d->notime++;
 	log_warnx("%s: record %llu: no usable eventTime or @timestamp; using "
 	          "the time of the %s record",
-	          b->name, (unsigned long long)b->index,
+	          b->name, (unsigned long long)q->index,
 	          b->timed ? "previous" : "next");
 	return b->timed ? b->last_t : HOLD_NOTIME;
 }
@@ -53,12 +53,12 @@ batch_bad_ip(const struct ct_event *ev)
 
 /* Reported from the packed copy: the parser's strings are gone by now. */
 static void
-batch_report_ip(struct batch *b)
+batch_report_ip(struct batch *b, size_t pos)
 {
 	const struct ct_str *src;
 	struct ct_event ev;
 
-	hold_piece_last(&b->piece, &ev);
+	hold_piece_get(&b->piece, pos, &ev);
 	src = &ev.f[CT_SRCIP];
 	b->d->badip++;
 	log_warnx("%s: record %llu: unparseable sourceIPAddress \"%.*s\"",
@@ -66,49 +66,61 @@ batch_report_ip(struct batch *b)
 	          (int)(src->n > 64 ? 64 : src->n), src->p);
 }
 
-/* The previous event's verdict, its dedup slots fetched from memory
- * while this one was parsed: dropped as a duplicate, or timed, checked
- * and kept. Runs are sorted in bounded sizes; one is kept open while its
- * first records still wait for a time. */
+/* The verdicts on the events parsed since the last: every one's dedup
+ * slots fetched first, so that their cache misses overlap (one at a
+ * time, each stalled the parse), then in record order each dropped as a
+ * duplicate, or timed, checked and kept. Runs are sorted in bounded
+ * sizes; one is kept open while its first records still wait for a
+ * time. */
 static void
 batch_resolve(struct batch *b)
 {
-	if (!b->pending)
-		return;
-	b->pending = 0;
-	if (b->key != 0 && dedup_check(&b->d->dedup, b->key)) {
-		b->d->dups++;
-		hold_piece_unadd(&b->piece);
-		return;
+	struct dedup *dd = &b->d->dedup;
+	struct batch_pend *q;
+	int i;
+
+	for (i = 0; i < b->npend; i++)
+		if (b->pend[i].key != 0)
+			dedup_prefetch(dd, b->pend[i].key);
+	for (i = 0; i < b->npend; i++) {
+		q = &b->pend[i];
+		if (q->key != 0 && dedup_check(dd, q->key)) {
+			b->d->dups++;
+			hold_piece_drop(&b->piece, q->pos);
+			continue;
+		}
+		hold_piece_retime(&b->piece, q->pos, batch_time(b, q));
+		if (q->bad_ip)
+			batch_report_ip(b, q->pos);
 	}
-	hold_piece_retime(&b->piece, batch_time(b, b->time_ok, b->time_ms));
-	if (b->bad_ip)
-		batch_report_ip(b);
+	b->npend = 0;
 	if (hold_piece_count(&b->piece) >= DETECT_BATCH && b->piece.notime == 0)
 		hold_piece_close(&b->d->hold, &b->piece);
 }
 
 /* Packed, and its time and address read, at once (the parser's strings
- * do not outlive the callback); judged at the next event. */
+ * do not outlive the callback); judged a few events later. */
 static void
 batch_event(const struct ct_event *in, void *arg)
 {
 	struct batch *b = arg;
 	struct ct_event ev = *in;
 	const struct ct_str *t = &ev.f[CT_TIME];
+	struct batch_pend *q = &b->pend[b->npend++];
 
-	batch_resolve(b);
 	ev.index += b->idx0;
-	b->index = ev.index;
-	b->key = ev.f[CT_EVENTID].p != NULL
+	q->index = ev.index;
+	q->key = ev.f[CT_EVENTID].p != NULL
 	             ? dedup_key(&b->d->dedup, ev.f[CT_EVENTID].p,
 	                         ev.f[CT_EVENTID].n)
 	             : 0;
-	b->time_ok =
-	    t->p != NULL && timefmt_parse(t->p, t->n, &b->time_ms) == 0;
-	b->bad_ip = batch_bad_ip(&ev);
+	q->time_ok =
+	    t->p != NULL && timefmt_parse(t->p, t->n, &q->time_ms) == 0;
+	q->bad_ip = batch_bad_ip(&ev);
+	q->pos = hold_piece_count(&b->piece);
 	hold_piece_add(&b->piece, &ev, 0); /* timed when judged */
-	b->pending = 1;
+	if (b->npend == BATCH_AHEAD)
+		batch_resolve(b);
 }
 
 static void

@@ -91,12 +91,15 @@ dedup_alloc(void)
 uint64_t
 dedup_key(struct dedup *d, const char *id, size_t len)
 {
-	uint64_t h = dedup_hash(id, len) | 1;
-
 	if (d->t == NULL)
 		d->t = dedup_alloc();
+	return dedup_hash(id, len) | 1;
+}
+
+void
+dedup_prefetch(const struct dedup *d, uint64_t h)
+{
 	__builtin_prefetch(&d->t[dedup_index(h)]);
-	return h;
 }
 
 /* The older generation is forgotten by clearing its half of each pair. */

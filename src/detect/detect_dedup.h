@@ -24,10 +24,11 @@ struct dedup {
 void dedup_init(struct dedup *);
 /* 1 when id was seen before; otherwise remember it and return 0. */
 int dedup_seen(struct dedup *, const char *id, size_t len);
-/* dedup_seen in two steps, so that the table's cache miss overlaps
- * other work: the id's key (never 0) and its slots fetched, then, later,
- * the verdict. */
+/* dedup_seen in steps, so that the table's cache misses overlap each
+ * other: the id's key (never 0); its slots fetched; then, later, in the
+ * order the ids came, the verdict. */
 uint64_t dedup_key(struct dedup *, const char *id, size_t len);
+void dedup_prefetch(const struct dedup *, uint64_t key);
 int dedup_check(struct dedup *, uint64_t key);
 void dedup_free(struct dedup *);
 #endif

@@ -235,15 +235,15 @@ hold_unpack(const struct hold_run *r, const struct hold_ev *e,
 }
 
 void
-hold_piece_last(const struct hold_piece *p, struct ct_event *ev)
+hold_piece_get(const struct hold_piece *p, size_t i, struct ct_event *ev)
 {
-	hold_unpack(p->run, &p->run->v[p->run->n - 1], ev);
+	hold_unpack(p->run, &p->run->v[i], ev);
 }
 
 void
-hold_piece_retime(struct hold_piece *p, int64_t t)
+hold_piece_retime(struct hold_piece *p, size_t i, int64_t t)
 {
-	struct hold_ev *e = &p->run->v[p->run->n - 1];
+	struct hold_ev *e = &p->run->v[i];
 
 	if (e->t == HOLD_NOTIME && t != HOLD_NOTIME)
 		p->notime--;
@@ -253,13 +253,9 @@ hold_piece_retime(struct hold_piece *p, int64_t t)
 }
 
 void
-hold_piece_unadd(struct hold_piece *p)
+hold_piece_drop(struct hold_piece *p, size_t i)
 {
-	struct hold_ev *e = &p->run->v[--p->run->n];
-
-	if (e->t == HOLD_NOTIME)
-		p->notime--;
-	p->run->arena.len = e->off;
+	hold_piece_retime(p, i, HOLD_DROP);
 }
 
 /* Time, then eventID, then input position: every split reads alike. */
@@ -372,6 +368,8 @@ hold_run_prepare(struct hold *h, struct hold_run *r)
 	uint64_t dropped = 0;
 
 	for (i = 0; i < r->n; i++) {
+		if (r->v[i].t == HOLD_DROP)
+			continue; /* a duplicate */
 		if (r->v[i].t == HOLD_NOTIME) {
 			dropped++;
 			continue;
