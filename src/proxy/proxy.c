@@ -9,11 +9,12 @@
 #include <event2/bufferevent.h>
 #include <event2/buffer.h>
 
-#include "audit/audit.h"
 #include "common/log.h"
-#include "proxy/proxy.h"
-#include "proxy/token.h"
 #include "common/xmalloc.h"
+#include "proxy/proxy_int.h"
+#include "proxy/token.h"
+#include "rules/rules.h"
+#include "sys/peer.h"
 
 #define PROXY_EXPIRE_MS 60000 /* sweep expired tokens */
 
@@ -30,6 +31,16 @@ proxy_expire(evutil_socket_t fd, short ev, void *arg)
 	evtimer_add(px->expire_ev, &tv);
 }
 
+/* Dead connections are freed here, from the loop, after every callback
+ * that could still hold one has returned. */
+static void
+proxy_reap(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	proxy_client_reap(arg);
+}
+
 struct proxy *
 proxy_new(struct event_base *base, const struct conf *conf,
           struct ruleset *rules)
@@ -42,7 +53,9 @@ proxy_new(struct event_base *base, const struct conf *conf,
 	px->rules = rules;
 	px->tokens = token_new();
 	TAILQ_INIT(&px->conns);
+	TAILQ_INIT(&px->reap);
 	LIST_INIT(&px->uids);
+	px->reap_ev = event_new(base, -1, 0, proxy_reap, px);
 	px->expire_ev = evtimer_new(base, proxy_expire, px);
 	evtimer_add(px->expire_ev, &tv);
 	peer_set_process(conf->peer_process);
@@ -53,7 +66,9 @@ void
 proxy_free(struct proxy *px)
 {
 	while (!TAILQ_EMPTY(&px->conns))
-		proxy_client_free(TAILQ_FIRST(&px->conns));
+		proxy_client_lost(TAILQ_FIRST(&px->conns), NULL);
+	proxy_client_reap(px);
+	event_free(px->reap_ev);
 	proxy_listen_stop(px);
 	proxy_pool_free(px);
 	if (px->pause_ev != NULL)
@@ -116,9 +131,8 @@ proxy_stop(struct proxy *px)
 	proxy_listen_stop(px);
 	for (c = TAILQ_FIRST(&px->conns); c != NULL; c = n) {
 		n = TAILQ_NEXT(c, entry);
-		if (c->req == NULL &&
-		    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-			proxy_client_free(c);
+		if (c->req == NULL && proxy_client_pending(c) == 0)
+			proxy_client_lost(c, NULL);
 	}
 	if (px->nconns == 0) {
 		event_base_loopexit(px->base, NULL);
@@ -126,63 +140,4 @@ proxy_stop(struct proxy *px)
 	}
 	px->stop_ev = evtimer_new(px->base, proxy_stop_timeout, px);
 	evtimer_add(px->stop_ev, &tv);
-}
-
-static struct proxy_uid *
-proxy_limits_uid(struct proxy *px, uid_t uid)
-{
-	struct proxy_uid *u;
-
-	LIST_FOREACH(u, &px->uids, entry)
-	if (u->uid == uid)
-		return u;
-	u = xcalloc(1, sizeof *u);
-	u->uid = uid;
-	LIST_INSERT_HEAD(&px->uids, u, entry);
-	return u;
-}
-
-/* Log a refusal at most once a second: a flood must not flood the log. */
-static void
-proxy_limits_log(struct proxy *px, const char *what, struct pconn *c)
-{
-	int64_t now = token_now_ms();
-
-	if (now - px->last_limit_log < 1000)
-		return;
-	px->last_limit_log = now;
-	log_warnx("%s: %s reached, refusing with 503", c->client_str, what);
-	audit_error("connection limit", what);
-}
-
-int
-proxy_limits_take(struct proxy *px, struct pconn *c)
-{
-	if (px->nconns > px->conf.max_connections) {
-		proxy_limits_log(px, "max_connections", c);
-		return -1;
-	}
-	if (!c->peer_ok)
-		return 0;
-	c->uidc = proxy_limits_uid(px, c->peer.uid);
-	if (c->uidc->count >= px->conf.max_connections_per_uid) {
-		proxy_limits_log(px, "max_connections_per_uid", c);
-		c->uidc->count++;
-		return -1;
-	}
-	c->uidc->count++;
-	return 0;
-}
-
-void
-proxy_limits_release(struct proxy *px, struct pconn *c)
-{
-	(void)px;
-	if (c->uidc == NULL)
-		return;
-	if (--c->uidc->count == 0) {
-		LIST_REMOVE(c->uidc, entry);
-		free(c->uidc);
-	}
-	c->uidc = NULL;
 }

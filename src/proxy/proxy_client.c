@@ -1,44 +1,83 @@
 /* The client side: one connection from a local process. Its owner is
- * looked up once, at accept, from the kernel; requests are parsed one at a
- * time and answered in order (pipelined requests wait in the input
- * buffer, unread, until the previous answer is out). */
+ * looked up first (the connection is "identifying" until that completes,
+ * and nothing is read meanwhile); then requests are parsed one at a time
+ * and each is handed to a request that owns it until it is answered and
+ * recorded (pipelined requests wait in the input buffer, unread, until
+ * the previous answer is out). A connection that ends is closed at once
+ * but freed only from the event loop, once nothing refers to it. */
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "common/addr.h"
-#include "audit/audit.h"
 #include "common/log.h"
-#include "sys/origdst.h"
-#include "proxy/proxy.h"
 #include "common/xmalloc.h"
+#include "proxy/proxy_int.h"
 
 static void proxy_client_read(struct bufferevent *, void *);
 
 void
-proxy_client_free(struct pconn *c)
+proxy_client_ref(struct pconn *c)
+{
+	c->references++;
+}
+
+/* The last reference: free it from the loop, never under the feet of a
+ * callback that still holds the pointer. */
+void
+proxy_client_unref(struct pconn *c)
 {
 	struct proxy *px = c->px;
 
-	if (c->req != NULL)
-		proxy_request_free(c->req);
+	if (--c->references > 0)
+		return;
+	TAILQ_INSERT_TAIL(&px->reap, c, entry);
+	event_active(px->reap_ev, EV_TIMEOUT, 0);
+}
+
+/* Free every dead, unreferenced connection. */
+void
+proxy_client_reap(struct proxy *px)
+{
+	struct pconn *c;
+
+	while ((c = TAILQ_FIRST(&px->reap)) != NULL) {
+		TAILQ_REMOVE(&px->reap, c, entry);
+		free(c);
+	}
+}
+
+void
+proxy_client_lost(struct pconn *c, const char *why)
+{
+	struct proxy *px = c->px;
+	struct preq *r = c->req;
+
+	if (c->dead)
+		return;
+	c->dead = 1;
+	c->req = NULL;
+	if (r != NULL)
+		proxy_request_abort(r, why);
+	if (c->state == PCONN_IDENTIFYING)
+		proxy_identify_cancel(c);
 	proxy_limits_release(px, c);
-	if (c->head_ev != NULL)
-		event_free(c->head_ev);
-	TAILQ_REMOVE(&px->conns, c, entry);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	c->timer = NULL;
 	bufferevent_free(c->bev);
+	c->bev = NULL;
+	TAILQ_REMOVE(&px->conns, c, entry);
 	px->nconns--;
-	free(c);
 	if (px->stopping && px->nconns == 0)
 		event_base_loopexit(px->base, NULL);
+	proxy_client_unref(c);
 }
 
 /* While lingering: whatever the client still sends is thrown away. */
@@ -51,7 +90,7 @@ proxy_client_discard(struct bufferevent *bev, void *arg)
 	c->discarded += evbuffer_get_length(in);
 	evbuffer_drain(in, evbuffer_get_length(in));
 	if (c->discarded > PROXY_LINGER_MAX)
-		proxy_client_free(c);
+		proxy_client_lost(c, NULL);
 }
 
 static void
@@ -59,7 +98,7 @@ proxy_client_linger_event(struct bufferevent *bev, short what, void *arg)
 {
 	(void)bev;
 	(void)what;
-	proxy_client_free(arg);
+	proxy_client_lost(arg, NULL);
 }
 
 /* The answer is out and the connection must close. Closing with unread
@@ -71,33 +110,41 @@ proxy_client_finish(struct pconn *c)
 {
 	struct timeval tv = {PROXY_LINGER_MS / 1000,
 	                     (PROXY_LINGER_MS % 1000) * 1000};
+	struct evbuffer *in = bufferevent_get_input(c->bev);
 
-	if (c->eof || c->lingering) {
-		proxy_client_free(c);
+	if (c->eof || c->state == PCONN_LINGERING) {
+		proxy_client_lost(c, NULL);
 		return;
 	}
-	c->lingering = 1;
+	c->state = PCONN_LINGERING;
 	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
-	evbuffer_drain(bufferevent_get_input(c->bev),
-	               evbuffer_get_length(bufferevent_get_input(c->bev)));
+	evbuffer_drain(in, evbuffer_get_length(in));
 	bufferevent_setcb(c->bev, proxy_client_discard, NULL,
 	                  proxy_client_linger_event, c);
 	bufferevent_set_timeouts(c->bev, &tv, NULL);
 	bufferevent_enable(c->bev, EV_READ);
 }
 
-/* Output flushed: close if we said we would; resume a paused upstream. */
+/* Nothing more will be answered: close once the output is out. */
+static void
+proxy_client_close(struct pconn *c)
+{
+	c->state = PCONN_CLOSING;
+	bufferevent_disable(c->bev, EV_READ);
+	if (proxy_client_pending(c) == 0)
+		proxy_client_finish(c);
+}
+
+/* Output flushed: the request may go on streaming, or we close. */
 static void
 proxy_client_write(struct bufferevent *bev, void *arg)
 {
 	struct pconn *c = arg;
 
 	(void)bev;
-	if (c->req != NULL && c->req->up != NULL) {
-		proxy_upstream_resume(c->req->up);
-		return;
-	}
-	if (c->closing && c->req == NULL)
+	if (c->state == PCONN_BUSY)
+		proxy_request_drained(c->req);
+	else if (c->state == PCONN_CLOSING)
 		proxy_client_finish(c);
 }
 
@@ -111,16 +158,13 @@ proxy_client_event(struct bufferevent *bev, short what, void *arg)
 
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
 		c->eof = 1;
-		if (c->req != NULL)
-			return;
-		proxy_client_read(bev, c); /* closes when nothing is left */
+		if (c->state == PCONN_READING)
+			proxy_client_read(bev,
+			                  c); /* closes when nothing is left */
 		return;
 	}
-	if (c->req != NULL && c->req->status == 0)
-		c->req->reason = (what & BEV_EVENT_TIMEOUT)
-		                     ? "client timeout"
-		                     : "client went away";
-	proxy_client_free(c);
+	proxy_client_lost(c, (what & BEV_EVENT_TIMEOUT) ? "client timeout"
+	                                                : "client went away");
 }
 
 void
@@ -129,43 +173,54 @@ proxy_client_send(struct pconn *c, const void *data, size_t len)
 	bufferevent_write(c->bev, data, len);
 }
 
-/* Nothing more will come: close once the output is out. */
-static void
-proxy_client_close(struct pconn *c)
+void
+proxy_client_send_from(struct pconn *c, struct evbuffer *from, size_t len)
 {
-	c->closing = 1;
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		proxy_client_finish(c);
+	evbuffer_remove_buffer(from, bufferevent_get_output(c->bev), len);
 }
 
-/* A head dribbled in byte by byte resets the idle timeout forever; the
- * whole head must arrive within client_timeout of its first byte. */
+size_t
+proxy_client_pending(struct pconn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+/* The caller lookup and, later, a head dribbled in byte by byte (it would
+ * reset the idle timeout forever) must complete within client_timeout. */
 static void
-proxy_client_head_timeout(evutil_socket_t fd, short ev, void *arg)
+proxy_client_deadline(evutil_socket_t fd, short ev, void *arg)
 {
 	struct pconn *c = arg;
 
 	(void)fd;
 	(void)ev;
-	log_warnx("%s: request head not complete in time, closing",
-	          c->client_str);
-	proxy_client_free(c);
+	log_warnx("%s: %s not complete in time, closing", c->client_str,
+	          c->state == PCONN_IDENTIFYING ? "caller lookup"
+	                                        : "request head");
+	proxy_client_lost(c, NULL);
 }
 
+/* Start the deadline unless it runs already. */
 static void
-proxy_client_head_arm(struct pconn *c)
+proxy_client_arm(struct pconn *c)
 {
 	struct timeval tv = {c->px->conf.client_timeout_ms / 1000,
 	                     (c->px->conf.client_timeout_ms % 1000) * 1000};
 
-	if (c->head_ev == NULL)
-		c->head_ev =
-		    evtimer_new(c->px->base, proxy_client_head_timeout, c);
-	if (!evtimer_pending(c->head_ev, NULL))
-		evtimer_add(c->head_ev, &tv);
+	if (c->timer == NULL)
+		c->timer = evtimer_new(c->px->base, proxy_client_deadline, c);
+	if (!evtimer_pending(c->timer, NULL))
+		evtimer_add(c->timer, &tv);
 }
 
-/* Parse the next buffered request, if any, and start it. */
+static void
+proxy_client_disarm(struct pconn *c)
+{
+	if (c->timer != NULL)
+		evtimer_del(c->timer);
+}
+
+/* Parse the next buffered request, if any, and hand it over. */
 static void
 proxy_client_read(struct bufferevent *bev, void *arg)
 {
@@ -173,9 +228,9 @@ proxy_client_read(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	size_t len = evbuffer_get_length(in), want;
 	struct preq *r;
-	int n;
+	int used;
 
-	if (c->req != NULL || c->closing)
+	if (c->state != PCONN_READING)
 		return;
 	if (len == 0) {
 		if (c->eof)
@@ -185,47 +240,34 @@ proxy_client_read(struct bufferevent *bev, void *arg)
 	want = len < HTTP_MAX_LINE + HTTP_MAX_HEAD + 4
 	           ? len
 	           : HTTP_MAX_LINE + HTTP_MAX_HEAD + 4;
-	r = xcalloc(1, sizeof *r);
-	r->c = c;
-	n = http_req_parse((const char *)evbuffer_pullup(in, (ssize_t)want),
-	                   want, &r->http);
-	if (n == 0) {
-		free(r);
+	r = proxy_request_parse(
+	    c, (const char *)evbuffer_pullup(in, (ssize_t)want), want, &used);
+	if (r == NULL) {
 		if (c->eof)
 			proxy_client_close(c);
 		else
-			proxy_client_head_arm(c);
+			proxy_client_arm(c);
 		return;
 	}
-	if (c->head_ev != NULL)
-		evtimer_del(c->head_ev);
+	proxy_client_disarm(c);
+	evbuffer_drain(in, used < 0 ? len : (size_t)used);
 	c->req = r;
+	c->state = PCONN_BUSY;
 	bufferevent_disable(bev, EV_READ);
-	if (n < 0) {
-		evbuffer_drain(in, len);
-		proxy_request_reply(r, r->http.status, r->http.why, 1);
-		return;
-	}
-	evbuffer_drain(in, (size_t)n);
-	proxy_request_start(c, r);
+	proxy_request_start(r);
 }
 
-/* The request is answered (its bytes are queued): next one, or close. */
+/* The request is answered (its bytes are queued) and recorded: the next
+ * one, or close. */
 void
-proxy_client_req_done(struct pconn *c)
+proxy_client_done(struct pconn *c, int keepalive)
 {
-	struct preq *r = c->req;
-
-	if (!r->keepalive || c->px->stopping)
-		c->closing = 1;
-
-	proxy_request_free(r);
 	c->req = NULL;
-	if (c->closing) {
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-			proxy_client_finish(c);
+	if (!keepalive || c->px->stopping) {
+		proxy_client_close(c);
 		return;
 	}
+	c->state = PCONN_READING;
 	if (!c->eof)
 		bufferevent_enable(c->bev, EV_READ);
 	/* the next buffered request, from the loop (no recursion) */
@@ -242,29 +284,42 @@ proxy_client_refuse(struct pconn *c)
 
 	buf_init(&b);
 	http_reply_error(&b, 503, 0, 1);
-	bufferevent_write(c->bev, b.data, b.len);
+	proxy_client_send(c, b.data, b.len);
 	buf_free(&b);
-	c->closing = 1;
-	bufferevent_disable(c->bev, EV_READ);
+	c->state = PCONN_CLOSING;
 }
 
-/* Who is calling: the uid from the kernel now (cheap: the connection
- * limits need it), the process and groups only once the limits let the
- * connection in, so a flood over the per-uid limit costs no /proc scan. */
+/* Who is calling: the uid at once (cheap: the connection limits need
+ * it), the process and groups only once the limits let the connection
+ * in, so a flood over the per-uid limit costs no /proc scan. */
 static void
-proxy_client_identify(struct pconn *c, int fd, struct peer_pending *pp)
+proxy_client_identify(struct pconn *c)
 {
-	int r = origdst_get(fd, &c->dst);
+	struct peer_pending pp;
 
-	c->redirected = r == 1;
-	if (r == -1) {
-		log_warnx("%s: original destination unknown", c->client_str);
+	c->peer_ok = proxy_identify_uid(c, &pp) == 0;
+	if (proxy_limits_take(c->px, c) == -1) {
+		proxy_client_refuse(c);
 		return;
 	}
-	if (peer_lookup_uid(&c->client, &c->dst, &c->peer, pp) == 0)
-		c->peer_ok = 1;
-	else
-		log_warnx("%s: socket owner unknown: refusing", c->client_str);
+	if (!c->peer_ok) {
+		proxy_client_identified(c);
+		return;
+	}
+	proxy_identify_rest(c, &pp);
+	if (c->state == PCONN_IDENTIFYING) /* still running: bound it */
+		proxy_client_arm(c);
+}
+
+/* The caller is known (or known to be unknown): start reading. */
+void
+proxy_client_identified(struct pconn *c)
+{
+	if (c->dead || c->state != PCONN_IDENTIFYING)
+		return;
+	proxy_client_disarm(c);
+	c->state = PCONN_READING;
+	bufferevent_enable(c->bev, EV_READ);
 }
 
 void
@@ -272,10 +327,11 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
                  int socklen)
 {
 	struct pconn *c = xcalloc(1, sizeof *c);
-	struct peer_pending pp;
 	struct timeval tv;
 
 	c->px = px;
+	c->references = 1;
+	c->state = PCONN_IDENTIFYING;
 	memcpy(&c->client, sa,
 	       (size_t)socklen < sizeof c->client ? (size_t)socklen
 	                                          : sizeof c->client);
@@ -288,13 +344,6 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
 	bufferevent_setcb(c->bev, proxy_client_read, proxy_client_write,
 	                  proxy_client_event, c);
-	proxy_client_identify(c, fd, &pp);
-	if (proxy_limits_take(px, c) == -1) {
-		proxy_client_refuse(c);
-		bufferevent_enable(c->bev, EV_WRITE);
-		return;
-	}
-	if (c->peer_ok)
-		peer_lookup_rest(&c->peer, &pp);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(c->bev, EV_WRITE);
+	proxy_client_identify(c);
 }

@@ -15,7 +15,7 @@
 
 #include "common/addr.h"
 #include "common/log.h"
-#include "proxy/proxy.h"
+#include "proxy/proxy_int.h"
 
 /* One socket: IPv6 ones are v6-only so [::1] and 127.0.0.1 can share a
  * port. */

@@ -12,7 +12,7 @@
 #include <event2/event.h>
 
 #include "common/addr.h"
-#include "proxy/proxy.h"
+#include "proxy/proxy_int.h"
 #include "common/xmalloc.h"
 
 #define PROXY_POOL_IDLE_MS 10000

@@ -1,30 +1,106 @@
-/* The pipeline for one request, in a fixed order: parse (done by the
- * client side), normalise, peer, token, rules, forward. Each refusal is
- * answered as the IMDS would answer it and audited once. */
+/* One request, from its parsed head to its audit record: the state
+ * machine of the proxy. In a fixed order: normalise, peer, token, rules,
+ * then either a local answer (as the IMDS would give it) or the upstream,
+ * whose answer comes back through the callbacks below. Whatever happens
+ * (answered, refused, upstream failure, client gone) the request ends in
+ * exactly one place, which writes its record. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/bufferevent.h>
+#include <event2/buffer.h>
 
 #include "audit/audit.h"
 #include "common/log.h"
-#include "proxy/proxy.h"
-#include "proxy/token.h"
 #include "common/xmalloc.h"
+#include "proxy/proxy_int.h"
+#include "proxy/token.h"
+#include "rules/normpath.h"
+#include "rules/rules.h"
 
-/* One audit record per request, written when its answer is complete. */
-static void
-proxy_request_audit(struct preq *r)
+#define PROXY_DEFAULT_TTL 21600 /* IMDS's maximum, if none is said */
+
+enum preq_state {
+	PREQ_PARSED,    /* checks to run */
+	PREQ_FORWARDED, /* waiting for the upstream's head */
+	PREQ_BODY,      /* the upstream's body is coming */
+	PREQ_ENDED      /* answered or abandoned, and recorded */
+};
+
+struct preq {
+	struct pconn *c; /* referenced */
+	struct proxy *px;
+	enum preq_state state;
+	int bad_head; /* refused by the parser */
+	struct http_req http;
+	struct normpath np;
+	char upath[NORMPATH_MAX + 64];
+	struct ruleset *rules; /* the set it started with */
+	struct rules_decision dec;
+	int status;
+	uint64_t bytes;
+	const char *reason;
+	int allow;
+	int keepalive;
+	int is_token_put;
+	int is_cred;
+	int head_sent; /* the answer's head is queued to the client */
+	int hold;      /* the body is read whole before it is sent */
+	int delivered; /* a held body was sent */
+	size_t cap;
+	long token_ttl;
+	struct buf head; /* the upstream's head, filtered */
+	struct buf body; /* a held body */
+	struct pupstream *up;
+};
+
+static const struct pupstream_cb proxy_request_upcb;
+
+struct preq *
+proxy_request_parse(struct pconn *c, const char *buf, size_t len, int *used)
 {
+	struct preq *r = xcalloc(1, sizeof *r);
+
+	if ((*used = http_req_parse(buf, len, &r->http)) == 0) {
+		free(r);
+		return NULL;
+	}
+	r->bad_head = *used < 0;
+	r->c = c;
+	r->px = c->px;
+	proxy_client_ref(c);
+	buf_init(&r->head);
+	buf_init(&r->body);
+	return r;
+}
+
+static void
+proxy_request_free(struct preq *r)
+{
+	if (r->up != NULL)
+		proxy_upstream_abort(r->up);
+	if (r->rules != NULL)
+		rules_unref(r->rules);
+	if (r->body.data != NULL)
+		explicit_bzero(r->body.data, r->body.cap);
+	buf_free(&r->body);
+	buf_free(&r->head);
+	explicit_bzero(r->http.token, sizeof r->http.token);
+	free(r);
+}
+
+/* The request's records: one `request`, and a `credential_fetch` when a
+ * credential body went out. */
+static void
+proxy_request_record(struct preq *r)
+{
+	const struct peer_info *peer = r->c->peer_ok ? &r->c->peer : NULL;
 	struct audit_req a;
 
-	if (r->done)
-		return;
-	r->done = 1;
 	memset(&a, 0, sizeof a);
-	a.peer = r->c->peer_ok ? &r->c->peer : NULL;
+	a.peer = peer;
 	a.client = r->c->client_str;
 	a.method = r->http.method_str[0] ? r->http.method_str : "-";
 	a.path = r->http.target[0] ? r->http.target : "-";
@@ -32,45 +108,48 @@ proxy_request_audit(struct preq *r)
 	a.bytes = r->bytes;
 	a.allow = r->allow;
 	a.rule = r->dec.rule;
-	a.audit_mode = r->c->px->conf.mode == MODE_AUDIT;
+	a.audit_mode = r->px->conf.mode == MODE_AUDIT;
 	a.imds_version = r->http.has_token || r->is_token_put ? 2 : 1;
 	a.reason = r->reason;
 	audit_request(&a);
+	if (r->delivered && r->is_cred && r->status == 200)
+		audit_credential_fetch(peer, r->upath, r->body.data,
+		                       r->body.len);
 }
 
-void
-proxy_request_free(struct preq *r)
+/* Every answered request ends here, once: recorded, then the connection
+ * goes on (or closes). */
+static void
+proxy_request_end(struct preq *r)
 {
-	if (!r->done) {
-		if (r->reason == NULL)
-			r->reason = "connection closed";
-		proxy_request_audit(r);
-	}
-	if (r->up != NULL)
-		proxy_upstream_abort(r->up);
-	if (r->rules != NULL)
-		rules_unref(r->rules);
-	if (r->cred != NULL) {
-		explicit_bzero(r->cred, r->credlen);
-		free(r->cred);
-	}
-	explicit_bzero(r->http.token, sizeof r->http.token);
-	free(r);
+	struct pconn *c = r->c;
+	int keepalive = r->keepalive;
+
+	r->state = PREQ_ENDED;
+	proxy_request_record(r);
+	proxy_request_free(r);
+	proxy_client_done(c, keepalive);
+	proxy_client_unref(c);
 }
 
-/* The answer is complete (the last byte is queued toward the client). */
+/* The connection is gone before the answer was complete: record why. */
 void
-proxy_request_finish(struct preq *r)
+proxy_request_abort(struct preq *r, const char *why)
 {
-	proxy_request_audit(r);
-	if (r->cred != NULL)
-		audit_credential_fetch(r->c->peer_ok ? &r->c->peer : NULL,
-		                       r->upath, r->cred, r->credlen);
-	proxy_client_req_done(r->c);
+	struct pconn *c = r->c;
+
+	if (r->status == 0 && why != NULL)
+		r->reason = why;
+	if (r->reason == NULL)
+		r->reason = "connection closed";
+	r->state = PREQ_ENDED;
+	proxy_request_record(r);
+	proxy_request_free(r);
+	proxy_client_unref(c);
 }
 
 /* Answer locally, as the IMDS would. */
-void
+static void
 proxy_request_reply(struct preq *r, int status, const char *reason, int close)
 {
 	struct buf b;
@@ -89,14 +168,14 @@ proxy_request_reply(struct preq *r, int status, const char *reason, int close)
 	                     (size_t)(strstr(b.data, "\r\n\r\n") + 4 - b.data));
 	proxy_client_send(r->c, b.data, b.len);
 	buf_free(&b);
-	proxy_request_finish(r);
+	proxy_request_end(r);
 }
 
 /* Token rules (IMDS.md): returns the refusal reason, or NULL to go on. */
 static const char *
 proxy_request_token(struct preq *r)
 {
-	struct proxy *px = r->c->px;
+	struct proxy *px = r->px;
 	enum token_verdict v;
 
 	if (r->is_token_put)
@@ -131,14 +210,14 @@ proxy_request_is_cred(const char *path)
 static void
 proxy_request_rules(struct preq *r)
 {
-	struct pconn *c = r->c;
+	const struct peer_info *p = &r->c->peer;
 	struct rules_caller rc;
 
-	rc.uid = c->peer.uid;
-	rc.gid = c->peer.gid;
-	rc.gids = c->peer.gids;
-	rc.ngids = (size_t)c->peer.ngids;
-	r->rules = rules_ref(c->px->rules);
+	rc.uid = p->uid;
+	rc.gid = p->gid;
+	rc.gids = p->gids;
+	rc.ngids = (size_t)p->ngids;
+	r->rules = rules_ref(r->px->rules);
 	rules_match(r->rules, &rc, r->http.method_str, r->np.path, &r->dec);
 	r->allow = r->dec.allow;
 }
@@ -146,10 +225,9 @@ proxy_request_rules(struct preq *r)
 /* Every check before forwarding; returns the refusal's status (reason
  * and close set), or 0 to forward. */
 static int
-proxy_request_check(struct pconn *c, struct preq *r, const char **reason,
-                    int *close)
+proxy_request_check(struct preq *r, const char **reason, int *close)
 {
-	int audit = c->px->conf.mode == MODE_AUDIT;
+	int audit = r->px->conf.mode == MODE_AUDIT;
 	const char *why = NULL, *tok;
 
 	*close = 0;
@@ -159,7 +237,7 @@ proxy_request_check(struct pconn *c, struct preq *r, const char **reason,
 		*reason = why ? why : "path cannot be normalised";
 		return 400;
 	}
-	if (!c->peer_ok) {
+	if (!r->c->peer_ok) {
 		*reason = "socket owner unknown";
 		*close = 1;
 		return 403;
@@ -188,15 +266,162 @@ proxy_request_check(struct pconn *c, struct preq *r, const char **reason,
 	return 0;
 }
 
+/* To the IMDS of the client's address family. */
+static void
+proxy_request_forward(struct preq *r)
+{
+	const struct sockaddr_storage *ss;
+	struct pupstream_req u;
+
+	ss = conf_upstream_for(&r->px->conf, r->c->dst.ss_family);
+	if (ss == NULL) {
+		proxy_request_reply(r, 502, "no upstream for this family", 0);
+		return;
+	}
+	u.http = &r->http;
+	u.path = r->upath;
+	r->state = PREQ_FORWARDED;
+	r->up = proxy_upstream_start(r->px, ss, &u, &proxy_request_upcb, r);
+	if (r->up == NULL)
+		proxy_request_reply(r, 502, "cannot connect upstream", 0);
+}
+
 void
-proxy_request_start(struct pconn *c, struct preq *r)
+proxy_request_start(struct preq *r)
 {
 	const char *reason = NULL;
 	int status, close;
 
+	if (r->bad_head) {
+		proxy_request_reply(r, r->http.status, r->http.why, 1);
+		return;
+	}
 	r->keepalive = r->http.keepalive;
-	if ((status = proxy_request_check(c, r, &reason, &close)) != 0)
+	if ((status = proxy_request_check(r, &reason, &close)) != 0)
 		proxy_request_reply(r, status, reason, close);
 	else
-		proxy_upstream_forward(r);
+		proxy_request_forward(r);
 }
+
+/* The client took what was queued: let a paused upstream go on. */
+void
+proxy_request_drained(struct preq *r)
+{
+	if (r->up != NULL)
+		proxy_upstream_resume(r->up);
+}
+
+/* Head to the client, framed by us: the length we know, keep-alive as
+ * the client asked. */
+static void
+proxy_request_send_head(struct preq *r, int64_t len)
+{
+	char cl[48];
+
+	if (len >= 0) {
+		snprintf(cl, sizeof cl, "Content-Length: %lld\r\n",
+		         (long long)len);
+		buf_addstr(&r->head, cl);
+	}
+	if (!r->keepalive)
+		buf_addstr(&r->head, "Connection: close\r\n");
+	buf_addstr(&r->head, "\r\n");
+	proxy_client_send(r->c, r->head.data, r->head.len);
+	r->head_sent = 1;
+}
+
+/* The upstream's head: decide how the body travels. A body the proxy
+ * must read (credentials for the audit, tokens for the token table, or
+ * one without a length) is held whole, bounded; others are streamed. */
+static int
+proxy_request_up_head(void *arg, const struct http_resp *s, const char *head,
+                      size_t n, int64_t len)
+{
+	struct preq *r = arg;
+
+	r->status = s->status;
+	r->token_ttl = s->token_ttl;
+	http_resp_filter(head, n, &r->head);
+	r->hold = len != 0 && (r->is_cred || r->is_token_put || len < 0);
+	r->cap = r->is_cred || r->is_token_put ? PROXY_MAX_CRED_BODY
+	                                       : PROXY_MAX_BODY;
+	if (len > (int64_t)r->cap)
+		return -1;
+	r->state = PREQ_BODY;
+	if (!r->hold)
+		proxy_request_send_head(r, s->content_length);
+	return 0;
+}
+
+/* Body bytes: held (bounded) or on to the client, pausing the upstream
+ * while the client's output is high. */
+static int
+proxy_request_up_body(void *arg, struct evbuffer *in, size_t n)
+{
+	struct preq *r = arg;
+
+	if (r->hold) {
+		if (r->body.len + n > r->cap)
+			return -1;
+		buf_add(&r->body, evbuffer_pullup(in, (ssize_t)n), n);
+		evbuffer_drain(in, n);
+		return 0;
+	}
+	proxy_client_send_from(r->c, in, n);
+	r->bytes += n;
+	return proxy_client_pending(r->c) > PROXY_STREAM_HIGH;
+}
+
+/* The token the IMDS just issued: remember its hash, owner and expiry. */
+static void
+proxy_request_learn(struct preq *r)
+{
+	long ttl = r->token_ttl < 0 ? PROXY_DEFAULT_TTL : r->token_ttl;
+	size_t len = r->body.len;
+
+	while (len > 0 &&
+	       (r->body.data[len - 1] == '\n' || r->body.data[len - 1] == '\r'))
+		len--;
+	token_add(r->px->tokens, r->body.data, len, r->c->peer.uid,
+	          token_now_ms() + (int64_t)ttl * 1000);
+}
+
+/* The upstream's answer is complete: a held body goes out now. */
+static void
+proxy_request_up_done(void *arg)
+{
+	struct preq *r = arg;
+
+	r->up = NULL;
+	if (r->hold) {
+		if (r->is_token_put && r->status == 200)
+			proxy_request_learn(r);
+		proxy_request_send_head(r, (int64_t)r->body.len);
+		proxy_client_send(r->c, r->body.data, r->body.len);
+		r->bytes = r->body.len;
+		r->delivered = 1;
+	}
+	proxy_request_end(r);
+}
+
+/* The upstream gave up: a clean local answer when nothing was sent yet,
+ * else the client connection is cut (a truncated body must not look
+ * complete). */
+static void
+proxy_request_up_fail(void *arg, int status, const char *why)
+{
+	struct preq *r = arg;
+
+	r->up = NULL;
+	if (!r->head_sent) {
+		proxy_request_reply(r, status, why, 0);
+		return;
+	}
+	r->reason = why;
+	r->keepalive = 0;
+	proxy_request_end(r);
+}
+
+static const struct pupstream_cb proxy_request_upcb = {
+    proxy_request_up_head, proxy_request_up_body, proxy_request_up_done,
+    proxy_request_up_fail};

@@ -1,0 +1,140 @@
+/* Inside the proxy: one owner per request. A client connection
+ * (proxy_client.c) reads request heads and writes answers; the request
+ * (proxy_request.c) is the state machine from parsed head to audit
+ * record; the upstream (proxy_upstream.c) carries one request to the
+ * IMDS and its answer back. The connection and the upstream report to
+ * the request through the narrow calls below and never reach through it
+ * into each other. */
+#ifndef IMDSGATE_PROXY_INT_H
+#define IMDSGATE_PROXY_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include "proxy/http.h"
+#include "proxy/proxy.h"
+#include "sys/peer.h"
+
+#define PROXY_MAX_BODY (1024 * 1024)    /* any upstream body */
+#define PROXY_MAX_CRED_BODY (64 * 1024) /* bodies we inspect */
+#define PROXY_POOL_IDLE                                                        \
+	64                             /* idle upstreams kept per address:     \
+	                                * as many as clients in flight, or     \
+	                                * each request pays a connect() */
+#define PROXY_STREAM_HIGH (256 * 1024) /* client output before pausing */
+#define PROXY_STOP_MS 5000             /* graceful stop bound */
+#define PROXY_ACCEPT_PAUSE_MS 200      /* after EMFILE */
+#define PROXY_LINGER_MS 1000           /* drain after our close */
+#define PROXY_LINGER_MAX (64 * 1024)
+
+struct bufferevent;
+struct evbuffer;
+struct event;
+struct preq;
+struct pupstream;
+
+struct proxy_uid { /* connections of one uid */
+	uid_t uid;
+	int count;
+	LIST_ENTRY(proxy_uid) entry;
+};
+
+enum pconn_state {
+	PCONN_IDENTIFYING, /* who is calling: nothing is read until known */
+	PCONN_READING,     /* waiting for the next request head */
+	PCONN_BUSY,        /* a request owns the connection */
+	PCONN_CLOSING,     /* the last answer goes out, then we close */
+	PCONN_LINGERING    /* half-closed, draining what the client sends */
+};
+
+struct pconn { /* one client connection */
+	struct proxy *px;
+	int references; /* the loop's, a request's, a lookup's */
+	int dead;       /* closed; freed once unreferenced */
+	enum pconn_state state;
+	struct bufferevent *bev;
+	struct sockaddr_storage client, dst;
+	char client_str[64];
+	int peer_ok;
+	struct peer_info peer;
+	struct proxy_uid *uidc;
+	int eof;             /* the client sent FIN */
+	struct event *timer; /* the caller lookup, then a whole head */
+	size_t discarded;
+	struct preq *req;
+	TAILQ_ENTRY(pconn) entry; /* px->conns, then px->reap */
+};
+
+/* proxy_client.c: the connection. The request sends through it and says
+ * when it is over; nothing else of the connection is its business. */
+void proxy_client_new(struct proxy *, int fd, const struct sockaddr *,
+                      int socklen);
+void proxy_client_send(struct pconn *, const void *, size_t);
+void proxy_client_send_from(struct pconn *, struct evbuffer *, size_t);
+size_t proxy_client_pending(struct pconn *); /* output not yet sent */
+void proxy_client_done(struct pconn *, int keepalive);
+/* Close now (the request in progress is recorded with why); the memory
+ * goes once nothing refers to it, from the event loop. */
+void proxy_client_lost(struct pconn *, const char *why);
+void proxy_client_ref(struct pconn *);
+void proxy_client_unref(struct pconn *);
+void proxy_client_reap(struct proxy *);
+
+/* proxy_identify.c: who is calling. The uid now (the limits need it),
+ * the rest (process, groups) completes through proxy_client_identified,
+ * at once or later; a lost connection cancels it. */
+int proxy_identify_uid(struct pconn *, struct peer_pending *);
+void proxy_identify_rest(struct pconn *, const struct peer_pending *);
+void proxy_identify_cancel(struct pconn *);
+void proxy_client_identified(struct pconn *);
+
+/* proxy_request.c: the state machine of one request, from parsed head to
+ * its one audit record. proxy_request_parse returns NULL while the head
+ * is incomplete, else a request (*used: bytes of the head, or -1 when it
+ * was refused and the rest of the input is to be dropped). */
+struct preq *proxy_request_parse(struct pconn *, const char *, size_t,
+                                 int *used);
+void proxy_request_start(struct preq *);
+void proxy_request_drained(struct preq *); /* client output is out */
+void proxy_request_abort(struct preq *, const char *why);
+
+/* proxy_upstream.c: one request carried to the IMDS, its answer back. */
+struct pupstream_req { /* what goes upstream, built by the request */
+	const struct http_req *http;
+	const char *path; /* the normalised target */
+};
+struct pupstream_cb {
+	/* the head is parsed: 0 to go on, -1 to refuse the answer (502);
+	 * body_len -1: until the upstream closes */
+	int (*head)(void *, const struct http_resp *, const char *head,
+	            size_t len, int64_t body_len);
+	/* n body bytes are in the buffer: take them all; 0, 1 to pause
+	 * (resume with proxy_upstream_resume), -1 too large (502) */
+	int (*body)(void *, struct evbuffer *, size_t n);
+	void (*done)(void *); /* the body is complete */
+	/* given up: status to answer when nothing was sent yet */
+	void (*fail)(void *, int status, const char *why);
+};
+/* NULL when no connection can be started (logged). */
+struct pupstream *proxy_upstream_start(struct proxy *,
+                                       const struct sockaddr_storage *,
+                                       const struct pupstream_req *,
+                                       const struct pupstream_cb *, void *);
+void proxy_upstream_resume(struct pupstream *);
+void proxy_upstream_abort(struct pupstream *);
+
+/* proxy_pool.c: keep-alive connections per upstream address. */
+struct bufferevent *
+proxy_pool_get(struct proxy *, const struct sockaddr_storage *, int *reused);
+void proxy_pool_put(struct proxy *, const struct sockaddr_storage *,
+                    struct bufferevent *);
+void proxy_pool_free(struct proxy *);
+
+/* proxy_limits.c: connection limits. Over a limit? Logs it (at most once
+ * a second). */
+int proxy_limits_take(struct proxy *, struct pconn *);
+void proxy_limits_release(struct proxy *, struct pconn *);
+
+#endif
