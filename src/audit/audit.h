@@ -7,12 +7,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct peer_info;
 
 /* spec: a file path (appended, created 0640), "syslog" or "stdout". */
 int audit_open(const char *spec, char *err, size_t errlen);
 void audit_reopen(void); /* SIGHUP: for logrotate */
+/* Make an open log file the daemon user's (before the privilege drop). */
+void audit_chown(uid_t, gid_t);
 void audit_close(void);
 /* instance_id is added to every record once known. */
 void audit_set_instance_id(const char *);

@@ -51,13 +51,41 @@ audit_dest_dropped(void)
 	return ad.dropped;
 }
 
+/* Why the file was refused, when errno alone would not say it. */
+static const char *audit_dest_why;
+
+/* An existing log must be a file of its own: never followed through a
+ * symbolic link (a user who can write the directory would otherwise point
+ * the root-started daemon at any file), never a FIFO or socket a user
+ * made (its reader would get every record), never a file with another
+ * hard link. Character devices only root can make (/dev/null). */
+static int
+audit_dest_check_file(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+		audit_dest_why = "not a regular file, refusing it";
+	else if (S_ISREG(st.st_mode) && st.st_nlink != 1)
+		audit_dest_why = "has other hard links, refusing it";
+	else
+		return fcntl(fd, F_SETFL, O_APPEND) == -1 ? -1 : 0;
+	errno = EPERM;
+	return -1;
+}
+
 /* Created 0640 whatever the umask: the log names users and processes. */
 static int
 audit_dest_open_file(const char *path)
 {
 	int fd;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC,
+	audit_dest_why = NULL;
+	fd = open(path,
+	          O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC |
+	              O_NOFOLLOW,
 	          0640);
 	if (fd != -1) {
 		if (fchmod(fd, 0640) == -1)
@@ -66,7 +94,30 @@ audit_dest_open_file(const char *path)
 	}
 	if (errno != EEXIST)
 		return -1;
-	return open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY |
+	                    O_NOFOLLOW | O_NONBLOCK);
+	if (fd == -1) {
+		if (errno == ELOOP)
+			audit_dest_why = "a symbolic link, refusing it";
+		else if (errno == ENXIO) /* a FIFO nobody reads yet */
+			audit_dest_why = "not a regular file, refusing it";
+		return -1;
+	}
+	if (audit_dest_check_file(fd) == -1) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* errno, or what audit_dest_open_file found wrong with the file. */
+static const char *
+audit_dest_strerror(int e)
+{
+	return audit_dest_why != NULL ? audit_dest_why : strerror(e);
 }
 
 /* A datagram socket connected to the syslog daemon, never blocking. */
@@ -146,7 +197,7 @@ audit_open(const char *spec, char *err, size_t errlen)
 	/* syslog may come up after us: a missing socket is retried. */
 	if ((ad.fd = audit_dest_open_fd()) == -1 && ad.kind != AD_SYSLOG) {
 		snprintf(err, errlen, "audit log %s: %s", spec,
-		         strerror(errno));
+		         audit_dest_strerror(errno));
 		ad.kind = AD_NONE;
 		pthread_mutex_unlock(&ad_lock);
 		return -1;
@@ -165,15 +216,27 @@ audit_reopen(void)
 	pthread_mutex_lock(&ad_lock);
 	if (ad.kind == AD_FILE || ad.kind == AD_SYSLOG) {
 		if ((fd = audit_dest_open_fd()) == -1)
-			log_warn(
-			    "audit log %s: reopen failed, keeping the old one",
-			    ad.kind == AD_FILE ? ad.path : ad.syslog_path);
+			log_warnx(
+			    "audit log %s: reopen failed, keeping the old "
+			    "one: %s",
+			    ad.kind == AD_FILE ? ad.path : ad.syslog_path,
+			    audit_dest_strerror(errno));
 		else {
 			audit_dest_close_fd();
 			ad.fd = fd;
 		}
 	}
 	pthread_mutex_unlock(&ad_lock);
+}
+
+/* Give the open log file to the daemon's user, so it can reopen it after
+ * the privilege drop: the descriptor, never the path (a path could have
+ * been swapped for a link since it was opened). */
+void
+audit_chown(uid_t uid, gid_t gid)
+{
+	if (ad.kind == AD_FILE && ad.fd != -1 && fchown(ad.fd, uid, gid) == -1)
+		log_warn("audit log %s: chown", ad.path);
 }
 
 void

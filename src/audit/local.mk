@@ -23,7 +23,7 @@ tests_unit_test_audit_instinfo_LDADD = $(IMDSGATE_LIBS) -lm
 
 AUDIT_INTEGRATION_TESTS = tests/integration/audit-instinfo.sh \
 	tests/integration/audit-shipping.sh tests/integration/audit-records.sh \
-	tests/integration/audit-rotation.sh
+	tests/integration/audit-rotation.sh tests/integration/audit-files.sh
 TESTS += $(AUDIT_INTEGRATION_TESTS)
 EXTRA_DIST += $(AUDIT_INTEGRATION_TESTS) tests/integration/zz-secret-scan.sh \
 	docs/audit-log.md examples/shipping/rsyslog-imdsgate.conf \

@@ -184,10 +184,9 @@ start_privileged(const struct opts *o, struct conf *conf, int *fds,
 		exit(2);
 	}
 	if (audit_open(conf->audit, err, sizeof err) == -1)
-		fatalx("audit log %s: %s", conf->audit, err);
+		fatalx("%s", err);
 	/* the daemon reopens it on SIGHUP after the drop: make it its own */
-	if (conf->audit[0] == '/' && chown(conf->audit, pu->uid, pu->gid) == -1)
-		log_warn("chown %s", conf->audit);
+	audit_chown(pu->uid, pu->gid);
 	if (proxy_listen_open(conf, fds, err, sizeof err) == -1)
 		fatalx("%s", err);
 	start_redirect(conf, pu->uid, rc);

@@ -29,7 +29,8 @@ dist_man_MANS += man/imdsgated.8
 
 PROXY_ITESTS = tests/integration/proxy-basic.sh \
 	tests/integration/proxy-clients.sh tests/integration/proxy-faults.sh \
-	tests/integration/proxy-reload.sh tests/integration/proxy-modes.sh
+	tests/integration/proxy-reload.sh tests/integration/proxy-modes.sh \
+	tests/integration/proxy-conf.sh
 EXTRA_DIST += tests/integration/proxy-common.sh
 TESTS += $(PROXY_ITESTS)
 EXTRA_DIST += $(PROXY_ITESTS)
