@@ -125,27 +125,51 @@ proxy_client_finish(struct pconn *c)
 	bufferevent_enable(c->bev, EV_READ);
 }
 
+/* Answers pile up unsent: read no more until they are mostly out. */
+static void
+proxy_client_hold(struct pconn *c)
+{
+	c->out_wait = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_setwatermark(c->bev, EV_WRITE, PROXY_CLIENT_OUT_MAX, 0);
+}
+
+static void
+proxy_client_unhold(struct pconn *c)
+{
+	c->out_wait = 0;
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	if (!c->eof)
+		bufferevent_enable(c->bev, EV_READ);
+}
+
 /* Nothing more will be answered: close once the output is out. */
 static void
 proxy_client_close(struct pconn *c)
 {
+	if (c->out_wait)
+		proxy_client_unhold(c);
 	c->state = PCONN_CLOSING;
 	bufferevent_disable(c->bev, EV_READ);
 	if (proxy_client_pending(c) == 0)
 		proxy_client_finish(c);
 }
 
-/* Output flushed: the request may go on streaming, or we close. */
+/* Output flushed (or below the bound we wait for): the request may go on
+ * streaming, the next head may be read, or we close. */
 static void
 proxy_client_write(struct bufferevent *bev, void *arg)
 {
 	struct pconn *c = arg;
 
-	(void)bev;
 	if (c->state == PCONN_BUSY)
 		proxy_request_drained(c->req);
 	else if (c->state == PCONN_CLOSING)
 		proxy_client_finish(c);
+	else if (c->state == PCONN_READING && c->out_wait) {
+		proxy_client_unhold(c);
+		proxy_client_read(bev, c);
+	}
 }
 
 /* EOF, error or idle timeout. After a FIN the requests already sent
@@ -230,8 +254,12 @@ proxy_client_read(struct bufferevent *bev, void *arg)
 	struct preq *r;
 	int used;
 
-	if (c->state != PCONN_READING)
+	if (c->state != PCONN_READING || c->out_wait)
 		return;
+	if (proxy_client_pending(c) > PROXY_CLIENT_OUT_MAX) {
+		proxy_client_hold(c);
+		return;
+	}
 	if (len == 0) {
 		if (c->eof)
 			proxy_client_close(c);
@@ -254,7 +282,7 @@ proxy_client_read(struct bufferevent *bev, void *arg)
 	c->req = r;
 	c->state = PCONN_BUSY;
 	bufferevent_disable(bev, EV_READ);
-	proxy_request_start(r);
+	proxy_request_start(r, ++c->nreq >= PROXY_CONN_REQUESTS);
 }
 
 /* The request is answered (its bytes are queued) and recorded: the next
@@ -342,6 +370,7 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 	tv.tv_sec = px->conf.client_timeout_ms / 1000;
 	tv.tv_usec = (px->conf.client_timeout_ms % 1000) * 1000;
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, PROXY_CLIENT_IN_MAX);
 	bufferevent_setcb(c->bev, proxy_client_read, proxy_client_write,
 	                  proxy_client_event, c);
 	bufferevent_enable(c->bev, EV_WRITE);

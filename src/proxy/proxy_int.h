@@ -28,6 +28,13 @@
 #define PROXY_ACCEPT_PAUSE_MS 200      /* after EMFILE */
 #define PROXY_LINGER_MS 1000           /* drain after our close */
 #define PROXY_LINGER_MAX (64 * 1024)
+/* A connection's input and output: no more head is read while answers
+ * wait unsent (a slow reader with a deep pipeline would otherwise grow
+ * the output without bound), no more input than one head and a little */
+#define PROXY_CLIENT_OUT_MAX (16 * 1024)
+#define PROXY_CLIENT_IN_MAX (32 * 1024)
+#define PROXY_CONN_REQUESTS 1000         /* per connection, then it closes */
+#define PROXY_CLIENT_SOCKBUF (64 * 1024) /* SO_SNDBUF, SO_RCVBUF */
 
 struct bufferevent;
 struct evbuffer;
@@ -61,6 +68,8 @@ struct pconn { /* one client connection */
 	struct peer_info peer;
 	struct proxy_uid *uidc;
 	int eof;             /* the client sent FIN */
+	int out_wait;        /* reading stopped until the output drains */
+	unsigned nreq;       /* requests started on it */
 	struct event *timer; /* the caller lookup, then a whole head */
 	size_t discarded;
 	struct preq *req;
@@ -96,8 +105,8 @@ void proxy_client_identified(struct pconn *);
  * was refused and the rest of the input is to be dropped). */
 struct preq *proxy_request_parse(struct pconn *, const char *, size_t,
                                  int *used);
-void proxy_request_start(struct preq *);
-void proxy_request_drained(struct preq *); /* client output is out */
+void proxy_request_start(struct preq *, int last); /* last: then close */
+void proxy_request_drained(struct preq *);         /* client output is out */
 void proxy_request_abort(struct preq *, const char *why);
 
 /* proxy_upstream.c: one request carried to the IMDS, its answer back. */

@@ -287,7 +287,7 @@ proxy_request_forward(struct preq *r)
 }
 
 void
-proxy_request_start(struct preq *r)
+proxy_request_start(struct preq *r, int last)
 {
 	const char *reason = NULL;
 	int status, close;
@@ -296,7 +296,7 @@ proxy_request_start(struct preq *r)
 		proxy_request_reply(r, r->http.status, r->http.why, 1);
 		return;
 	}
-	r->keepalive = r->http.keepalive;
+	r->keepalive = r->http.keepalive && !last;
 	if ((status = proxy_request_check(r, &reason, &close)) != 0)
 		proxy_request_reply(r, status, reason, close);
 	else
