@@ -1,7 +1,7 @@
 # Proxy benchmarks of bench/run-all (sourced in a subshell, after
 # common.sh): wrk in the test harness's "instance" namespace against
 #   a  imdsgate-sim directly (169.254.169.254:80, across the veth)
-#   b  imdsgated on 127.0.0.1:8169, tokens required, the shipped rules
+#   b  imdsgated on 127.0.0.1:169, tokens required, the shipped rules
 #      plus one for the client's user, audit log on
 #   c  nginx on 127.0.0.1:8180, a plain reverse proxy (bench/nginx.conf)
 # each with keep-alive and with a new connection per request, at load
@@ -49,7 +49,7 @@ RULES
 	chown imdsgate: "$TMPD/audit"
 	cat >"$TMPD/imdsgate.conf" <<CONF
 [proxy]
-listen = 127.0.0.1:8169
+listen = 127.0.0.1:169
 upstream = 169.254.169.254:80
 mode = enforce
 require_token = yes
@@ -98,7 +98,7 @@ px_token() {
 # px_url TARGET, px_pid TARGET: where a target listens, who serves it
 px_url() {
 	case $1 in a) echo "http://169.254.169.254" ;;
-	b) echo "http://127.0.0.1:8169" ;; c) echo "http://127.0.0.1:8180" ;; esac
+	b) echo "http://127.0.0.1:169" ;; c) echo "http://127.0.0.1:8180" ;; esac
 }
 px_pid() {
 	case $1 in a) echo "$SIM_PID" ;; b) echo "$PROXY_PID" ;;

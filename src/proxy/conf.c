@@ -295,8 +295,10 @@ conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 	if (inifile_parse(path, conf_cb, &p, err, errlen) != 0)
 		return -1;
 	if (c->nlisten == 0) {
-		addr_parse("127.0.0.1:8169", -1, &c->listen[0], e, sizeof e);
-		addr_parse("[::1]:8169", -1, &c->listen[1], e, sizeof e);
+		addr_parse("127.0.0.1", CONF_DEFAULT_PORT, &c->listen[0], e,
+		           sizeof e);
+		addr_parse("[::1]", CONF_DEFAULT_PORT, &c->listen[1], e,
+		           sizeof e);
 		c->nlisten = 2;
 	}
 	return 0;

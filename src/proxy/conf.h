@@ -11,6 +11,9 @@
 
 #define CONF_MAXLISTEN 8
 #define CONF_DEFAULT_PATH SYSCONFDIR "/imdsgate/imdsgate.conf"
+/* Where the redirect sends IMDS traffic: a port below 1024, so that no
+ * unprivileged user can bind it while the daemon is down. */
+#define CONF_DEFAULT_PORT 169
 
 enum conf_mode { MODE_ENFORCE, MODE_AUDIT };
 

@@ -128,9 +128,15 @@ run_redirect(const struct conf *conf, const char *action)
 		return 2;
 	}
 	redirect_conf_init(&rc, conf, pu.uid);
-	if (!strcmp(action, "install"))
+	if (!strcmp(action, "install")) {
+		/* never point everyone's IMDS traffic at a port anyone may bind
+		 */
+		if (proxy_listen_check(conf, err, sizeof err) == -1) {
+			fprintf(stderr, "imdsgated: %s\n", err);
+			return 2;
+		}
 		r = redirect_install(&rc, err, sizeof err);
-	else if (!strcmp(action, "remove"))
+	} else if (!strcmp(action, "remove"))
 		r = redirect_remove(&rc, err, sizeof err);
 	else if (!strcmp(action, "status")) {
 		r = redirect_status(&rc, err, sizeof err);
@@ -175,6 +181,10 @@ start_privileged(const struct opts *o, struct conf *conf, int *fds,
 	char err[1024];
 
 	load_conf(o->conf, conf);
+	if (proxy_listen_check(conf, err, sizeof err) == -1) {
+		fprintf(stderr, "imdsgated: %s\n", err);
+		exit(2);
+	}
 	if ((rs = rules_load_dir(conf->rules_dir, err, sizeof err)) == NULL) {
 		fprintf(stderr, "imdsgated: %s\n", err);
 		exit(2);
@@ -252,6 +262,19 @@ run(const struct opts *o)
 	return 0;
 }
 
+/* -t: what would stop the daemon from starting, without starting it. */
+static int
+check(const struct conf *conf)
+{
+	char err[1024];
+
+	if (proxy_listen_check(conf, err, sizeof err) == -1) {
+		fprintf(stderr, "imdsgated: %s\n", err);
+		return 2;
+	}
+	return rules_check_dir(conf->rules_dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -262,7 +285,7 @@ main(int argc, char **argv)
 	if (o.check || o.explain || o.redirect != NULL) {
 		load_conf(o.conf, &conf);
 		if (o.check)
-			return rules_check_dir(conf.rules_dir);
+			return check(&conf);
 		if (o.explain)
 			return rules_explain_dir(conf.rules_dir, argv[optind],
 			                         argv[optind + 1],

@@ -47,8 +47,12 @@ void proxy_free(struct proxy *);
 void proxy_reload(struct proxy *, const struct conf *, struct ruleset *);
 void proxy_stop(struct proxy *);
 
-/* proxy_listen.c: listening sockets are opened before the privilege drop
- * and the fork; proxy_listen_start wraps them once the base exists. */
+/* proxy_listen.c: listening sockets are taken from systemd or opened
+ * before the privilege drop and the fork; proxy_listen_start wraps them
+ * once the base exists. proxy_listen_check refuses, for a privileged
+ * daemon, a listen port any user could bind while it is down (0 or -1
+ * with err): call it before proxy_listen_open. */
+int proxy_listen_check(const struct conf *, char *err, size_t errlen);
 int proxy_listen_open(const struct conf *, int *fds, char *err, size_t errlen);
 int proxy_listen_start(struct proxy *, const int *fds, int nfds);
 void proxy_listen_stop(struct proxy *);

@@ -1,6 +1,14 @@
-/* Listening sockets: bound while still root (before the privilege drop
- * and before daemonising, so a bind error reaches the terminal), then
- * handed to libevent. On EMFILE the listener pauses instead of spinning. */
+/* Listening sockets: taken from systemd (socket activation) or bound
+ * while still root (before the privilege drop and before daemonising, so a
+ * bind error reaches the terminal), then handed to libevent. On EMFILE the
+ * listener pauses instead of spinning.
+ *
+ * The redirect sends every IMDS connection, root's included, to these
+ * ports, and it stays in place while the daemon is down (fail closed). So
+ * whoever can bind them while the daemon restarts answers everyone's IMDS
+ * requests: a privileged daemon refuses any port an unprivileged user may
+ * bind (net.ipv4.ip_unprivileged_port_start), and under systemd the
+ * sockets are held across restarts by imdsgated.socket. */
 #include "config.h"
 
 #include <errno.h>
@@ -8,14 +16,82 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <systemd/sd-daemon.h>
 
 #include "common/addr.h"
 #include "common/log.h"
 #include "proxy/proxy_int.h"
+
+#define PROXY_UNPRIV_PORT_START "/proc/sys/net/ipv4/ip_unprivileged_port_start"
+
+/* The first port an unprivileged process may bind in our network
+ * namespace (1024 unless lowered; unreadable: assume the default). */
+static int
+proxy_listen_unpriv_start(void)
+{
+	FILE *f = fopen(PROXY_UNPRIV_PORT_START, "re");
+	int port = 1024;
+
+	if (f != NULL) {
+		if (fscanf(f, "%d", &port) != 1)
+			port = 1024;
+		fclose(f);
+	}
+	return port;
+}
+
+/* Root, or holding any capability: a daemon whose redirect is real. A
+ * developer running it as himself, without capabilities, has no redirect
+ * and may use any port. */
+static int
+proxy_listen_privileged(void)
+{
+	cap_t have, none;
+	int r;
+
+	if (geteuid() == 0)
+		return 1;
+	if ((have = cap_get_proc()) == NULL)
+		return 1;
+	none = cap_init();
+	r = none == NULL || cap_compare(have, none) != 0;
+	cap_free(have);
+	if (none != NULL)
+		cap_free(none);
+	return r;
+}
+
+int
+proxy_listen_check(const struct conf *conf, char *err, size_t errlen)
+{
+	char a[ADDR_STRLEN];
+	int start, i;
+
+	if (!proxy_listen_privileged())
+		return 0;
+	start = proxy_listen_unpriv_start();
+	for (i = 0; i < conf->nlisten; i++) {
+		if (addr_port(&conf->listen[i]) < start)
+			continue;
+		snprintf(err, errlen,
+		         "%s: listen %s: port %d can be bound by any user "
+		         "(net.ipv4.ip_unprivileged_port_start = %d), who "
+		         "would then answer everyone's IMDS requests while "
+		         "imdsgated restarts: use a port below %d (default "
+		         "%d)",
+		         conf->path != NULL ? conf->path : "configuration",
+		         addr_fmt(&conf->listen[i], a, sizeof a),
+		         addr_port(&conf->listen[i]), start, start,
+		         CONF_DEFAULT_PORT);
+		return -1;
+	}
+	return 0;
+}
 
 /* One socket: IPv6 ones are v6-only so [::1] and 127.0.0.1 can share a
  * port. */
@@ -44,20 +120,75 @@ fail:
 	return -1;
 }
 
+/* Which listen address a socket systemd passed is bound to; -1 none. */
+static int
+proxy_listen_match(const struct conf *conf, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	int i;
+
+	memset(&ss, 0, sizeof ss);
+	if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return -1;
+	for (i = 0; i < conf->nlisten; i++)
+		if (addr_eq(&ss, &conf->listen[i]))
+			return i;
+	return -1;
+}
+
+/* Take over the sockets systemd holds for us (imdsgated.socket); each
+ * must be one of the configured listen addresses, or the redirect (which
+ * follows the configuration) would point elsewhere. */
+static int
+proxy_listen_inherit(const struct conf *conf, int *fds, char *err,
+                     size_t errlen)
+{
+	int n = sd_listen_fds(1), fd, i;
+
+	for (fd = SD_LISTEN_FDS_START; n > 0 && fd < SD_LISTEN_FDS_START + n;
+	     fd++) {
+		if ((i = proxy_listen_match(conf, fd)) == -1 || fds[i] != -1) {
+			snprintf(err, errlen,
+			         "socket %d passed by systemd is not a listen "
+			         "address of %s (or is passed twice)",
+			         fd, conf->path);
+			return -1;
+		}
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
+		    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
+			snprintf(err, errlen, "socket %d: %s", fd,
+			         strerror(errno));
+			return -1;
+		}
+		fds[i] = fd;
+	}
+	if (n > 0)
+		log_info("%d listening socket(s) from systemd", n);
+	return 0;
+}
+
 int
 proxy_listen_open(const struct conf *conf, int *fds, char *err, size_t errlen)
 {
 	int i;
 
+	for (i = 0; i < conf->nlisten; i++)
+		fds[i] = -1;
+	if (proxy_listen_inherit(conf, fds, err, errlen) == -1)
+		goto fail;
 	for (i = 0; i < conf->nlisten; i++) {
-		if ((fds[i] = proxy_listen_one(&conf->listen[i], err,
-		                               errlen)) == -1) {
-			while (i-- > 0)
-				close(fds[i]);
-			return -1;
-		}
+		if (fds[i] == -1 && (fds[i] = proxy_listen_one(
+		                         &conf->listen[i], err, errlen)) == -1)
+			goto fail;
 	}
 	return conf->nlisten;
+fail:
+	for (i = 0; i < conf->nlisten; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
+	return -1;
 }
 
 static void

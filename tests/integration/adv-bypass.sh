@@ -39,8 +39,8 @@ path = /user-data
 RULES
 cat >"$TMPD/imdsgate.conf" <<CONF
 [proxy]
-listen = 127.0.0.1:8169
-listen = [::1]:8169
+listen = 127.0.0.1:169
+listen = [::1]:169
 upstream = 169.254.169.254:80
 upstream = [fd00:ec2::254]:80
 mode = enforce
@@ -121,7 +121,7 @@ attempt "upper-case version" '^(400|403|404)' < <(printf "GET /LATEST$C HTTP/1.1
 attempt "upper-case segment" '^(403|404)' < <(printf "GET /latest/META-DATA/iam/security-credentials/$ROLE HTTP/1.1\r\n$H\r\n\r\n")
 attempt "backslash" '^(400|403)' < <(printf "GET /latest/meta-data/iam/security-credentials/\\\\$ROLE HTTP/1.1\r\n$H\r\n\r\n")
 attempt "absolute-form target" '^400' < <(printf "GET http://169.254.169.254/latest$C HTTP/1.1\r\n$H\r\n\r\n")
-attempt "Host header pointing at the proxy" '^403' < <(printf "GET /latest$C HTTP/1.1\r\nHost: 127.0.0.1:8169\r\nX-aws-ec2-metadata-token: $A_TOK\r\nConnection: close\r\n\r\n")
+attempt "Host header pointing at the proxy" '^403' < <(printf "GET /latest$C HTTP/1.1\r\nHost: 127.0.0.1:169\r\nX-aws-ec2-metadata-token: $A_TOK\r\nConnection: close\r\n\r\n")
 attempt "duplicate Host" '^(400|403)' < <(printf "GET /latest$C HTTP/1.1\r\nHost: 169.254.169.254\r\nHost: localhost\r\nX-aws-ec2-metadata-token: $A_TOK\r\nConnection: close\r\n\r\n")
 attempt "CONNECT" '^(400|405)' < <(printf "CONNECT 169.254.169.254:80 HTTP/1.1\r\n$H\r\n\r\n")
 attempt "HTTP/1.0" '^403' < <(printf "GET /latest$C HTTP/1.0\r\nX-aws-ec2-metadata-token: $A_TOK\r\n\r\n")
@@ -152,8 +152,8 @@ attempt "HEAD on credentials" '^403' < <(printf "HEAD /latest$C HTTP/1.1\r\n$H\r
 attempt "POST" '^(400|403|405)' < <(printf "POST /latest$C HTTP/1.1\r\n$H\r\nContent-Length: 0\r\n\r\n")
 attempt "lower-case method" '^(400|405)' < <(printf "get /latest$C HTTP/1.1\r\n$H\r\n\r\n")
 attempt "double space in the request line" '^400' < <(printf "GET  /latest$C HTTP/1.1\r\n$H\r\n\r\n")
-attempt "straight to the proxy's listener" '^403' 127.0.0.1 8169 < <(printf "GET /latest$C HTTP/1.1\r\n$H\r\n\r\n")
-attempt "straight to the proxy's IPv6 listener" '^403' ::1 8169 < <(printf "GET /latest$C HTTP/1.1\r\n$H\r\n\r\n")
+attempt "straight to the proxy's listener" '^403' 127.0.0.1 169 < <(printf "GET /latest$C HTTP/1.1\r\n$H\r\n\r\n")
+attempt "straight to the proxy's IPv6 listener" '^403' ::1 169 < <(printf "GET /latest$C HTTP/1.1\r\n$H\r\n\r\n")
 
 # The exemption is for the daemon's own upstream traffic: alice cannot set
 # the socket mark, and her connection is still redirected and refused.
@@ -161,9 +161,9 @@ got=$(printf "GET /latest$C HTTP/1.1\r\n$H\r\n\r\n" | as_user "$ALICE_UID" $RAW 
 like "$got" '^MARKFAIL EPERM' "alice cannot set SO_MARK to look like the daemon"
 like "$got" '403' "and her connection is still filtered"
 nok "alice cannot open a second listener on the proxy's port (v4 any)" \
-	as_user "$ALICE_UID" /usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("0.0.0.0",8169));s.listen()'
+	as_user "$ALICE_UID" /usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("0.0.0.0",169));s.listen()'
 nok "alice cannot open a second listener on the proxy's address" \
-	as_user "$ALICE_UID" /usr/bin/python3 -c 'import socket;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEPORT,1);s.bind(("127.0.0.1",8169));s.listen()'
+	as_user "$ALICE_UID" /usr/bin/python3 -c 'import socket;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEPORT,1);s.bind(("127.0.0.1",169));s.listen()'
 
 # An expired token: obtained with a 1 s TTL, used after it lapsed.
 E_TOK=$(tok "$ALICE_UID" 1)

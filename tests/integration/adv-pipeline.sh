@@ -20,7 +20,7 @@ PIPE="/usr/bin/python3 $top_srcdir/tests/lib/pipeline.py"
 DURATION=${FLOOD_SECONDS:-10}
 READ_RATE=1024
 CONNS=16
-P=8140
+P=740
 sim_start --tokens optional --role "$ROLE"
 fault_daemon f-pipe $P 169.254.169.254:80 </dev/null
 LOG=$TMPD/log/f-pipe.log

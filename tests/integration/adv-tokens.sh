@@ -16,7 +16,7 @@ test_users
 robust_dirs
 PIPE="/usr/bin/python3 $top_srcdir/tests/lib/pipeline.py"
 MINT=${MINT_TOKENS:-70000}
-P=8130
+P=730
 sim_start --tokens required --role "$ROLE"
 robust_conf "$TMPD/t.conf" $P 169.254.169.254:80 no </dev/null
 daemon_start t "$TMPD/t.conf"

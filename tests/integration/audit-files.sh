@@ -27,7 +27,7 @@ victim_intact() {
 	[ "$(stat -c '%u:%g %a %s' "$VICTIM")" = "0:0 600 9" ] &&
 		[ "$(cat "$VICTIM")" = precious ]
 }
-AUDIT_LOG=$ADIR/audit.log robust_conf "$TMPD/a.conf" 8120 169.254.169.254:80 no <<CONF
+AUDIT_LOG=$ADIR/audit.log robust_conf "$TMPD/a.conf" 720 169.254.169.254:80 no <<CONF
 [proxy]
 require_token = no
 CONF
@@ -65,7 +65,7 @@ rm -f "$ADIR/audit.log" "$ADIR/hers"
 
 # A plain start, then the link planted before a reopen.
 daemon_start ok "$TMPD/a.conf"
-read -r code _ < <(fetch "$BOB_UID" 8120 "$MD")
+read -r code _ < <(fetch "$BOB_UID" 720 "$MD")
 is "$code" 200 "a normal start serves"
 ok "the record is in the log" wait_line 10 "$ADIR/audit.log" '"event":"request"'
 is "$(stat -c %U "$ADIR/audit.log")" imdsgate "the log was given to the daemon's user"
@@ -74,7 +74,7 @@ as_user "$ALICE_UID" ln -s "$VICTIM" "$ADIR/audit.log"
 kill -HUP "$DAEMON_PID"
 ok "SIGHUP with a planted link: the reopen is refused and says why" \
 	wait_line 20 "$TMPD/ok.err" 'reopen failed, keeping the old one: a symbolic link'
-read -r code _ < <(fetch "$BOB_UID" 8120 "$MD")
+read -r code _ < <(fetch "$BOB_UID" 720 "$MD")
 is "$code" 200 "still serving"
 ok "records go on to the old file" wait_for 10 test "$(grep -c '"event":"request"' "$ADIR/audit.log.1")" -ge 2
 ok "the target untouched after the reopen" victim_intact

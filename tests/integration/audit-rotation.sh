@@ -21,7 +21,7 @@ path = /api/token
 RULES
 cat >"$TMPD/imdsgate.conf" <<CONF
 [proxy]
-listen = 127.0.0.1:8169
+listen = 127.0.0.1:169
 upstream = 169.254.169.254:80
 require_token = yes
 user = imdsgate

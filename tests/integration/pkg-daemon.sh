@@ -8,7 +8,7 @@
 source "$top_srcdir/tests/lib/tap.sh"
 source "$top_srcdir/tests/lib/netns.sh"
 need_root
-need_cmd dpkg-buildpackage unshare flock setpriv curl
+need_cmd dpkg-buildpackage unshare flock setpriv curl systemd-socket-activate
 ns_setup
 test_users
 
@@ -46,16 +46,22 @@ capset=$(for c in $caps; do printf '+%s,' "$(echo "${c#CAP_}" | tr A-Z a-z)"; do
 capset=${capset%,}
 diag "unit capabilities: $caps"
 
-# What imdsgate-redirect.service does at boot, then the daemon as the unit
-# runs it: User=imdsgate, AmbientCapabilities=, no new privileges.
+# What imdsgate-redirect.service does at boot, then the daemon as the units
+# run it: the sockets of imdsgated.socket passed in (the daemon cannot bind
+# port 169 itself), User=imdsgate, AmbientCapabilities=, no new
+# privileges. systemd-socket-activate starts it at the first connection.
 in_inst /usr/sbin/imdsgated --redirect install >"$TMPD/redirect.err" 2>&1
 tap_ok $? "imdsgated --redirect install (the redirect unit's command)"
-in_inst setpriv --reuid imdsgate --regid imdsgate --init-groups \
+listen=$(sed -n 's/^ListenStream=/-l /p' /lib/systemd/system/imdsgated.socket)
+# shellcheck disable=SC2086
+in_inst systemd-socket-activate $listen setpriv --reuid imdsgate --regid imdsgate --init-groups \
 	--inh-caps "-all,$capset" --ambient-caps "-all,$capset" --bounding-set "-all,$capset" \
 	--no-new-privs /usr/sbin/imdsgated -f 2>"$TMPD/proxy.err" &
 daemon_pid=$!
 bg_track $daemon_pid
-wait_line 10 "$TMPD/proxy.err" ready
+wait_for 60 in_inst sh -c 'ss -Hltn | grep -q "127.0.0.1:169 "'
+in_inst curl -s -m 60 -o /dev/null http://127.0.0.1:169/	# the first connection
+wait_line 60 "$TMPD/proxy.err" ready
 tap_ok $? "the installed daemon starts as imdsgate with the unit's capabilities"
 sed 's/^/# /' "$TMPD/proxy.err" | head -5
 # $! is the subshell running in_inst; ip netns exec and setpriv exec, so

@@ -56,8 +56,32 @@ missing=$(awk '/^\[Service\]/ { s = 1; next } /^\[/ { s = 0 }
 	{ prev = $0 }' "$d")
 is "$missing" "" "every setting group in [Service] has a comment"
 
-is "$(key "$d" Requires)" imdsgate-redirect.service "imdsgated Requires the redirect"
+is "$(key "$d" Requires)" "imdsgate-redirect.service imdsgated.socket" \
+	"imdsgated Requires the redirect and its sockets"
 like "$(key "$d" After)" 'imdsgate-redirect\.service' "imdsgated After the redirect"
+# Up before anything that runs user code (issue 14.1).
+before=$(key "$d" Before | tr '\n' ' ')
+for t in cloud-init.service docker.service cron.service atd.service \
+    systemd-user-sessions.service; do
+	like "$before" "(^| )$t( |\$)" "imdsgated: Before=$t"
+done
+
+# The sockets: held by systemd across restarts, on the default listen
+# addresses of imdsgate.conf (a port below 1024), before user code runs.
+k=$u/imdsgated.socket
+conf=$top_srcdir/packaging/imdsgate.conf
+is "$(key "$k" ListenStream | tr '\n' ' ')" \
+	"$(sed -n 's/^listen = //p' "$conf" | tr '\n' ' ')" \
+	"socket: ListenStream= are imdsgate.conf's listen addresses"
+like "$(key "$k" ListenStream | tr '\n' ' ')" '^127\.0\.0\.1:169 \[::1\]:169 $' \
+	"socket: 127.0.0.1:169 and [::1]:169"
+is "$(key "$k" BindIPv6Only)" ipv6-only "socket: [::1] is IPv6 only"
+is "$(key "$k" Accept)" no "socket: handed to the one daemon"
+is "$(key "$k" WantedBy)" sockets.target "socket: pulled in by sockets.target"
+before=$(key "$k" Before | tr '\n' ' ')
+for t in sockets.target cron.service systemd-user-sessions.service; do
+	like "$before" "(^| )$t( |\$)" "socket: Before=$t"
+done
 
 is "$(key "$r" Type)" oneshot "redirect: Type=oneshot"
 is "$(key "$r" RemainAfterExit)" yes "redirect: RemainAfterExit=yes"

@@ -44,8 +44,8 @@ proxy_setup() {
 	chown imdsgate: "$TMPD/log"
 	cat >"$TMPD/imdsgate.conf" <<CONF
 [proxy]
-listen = 127.0.0.1:8169
-listen = [::1]:8169
+listen = 127.0.0.1:169
+listen = [::1]:169
 upstream = 169.254.169.254:80
 upstream = [fd00:ec2::254]:80
 mode = enforce

@@ -112,7 +112,7 @@ ucurl $ALICE_UID -H "$TH: $T" "$U4/latest/meta-data/ami-id" >"$TMPD/inflight" &
 C=$!
 # in flight: the client's connection is read (Recv-Q 0) and the
 # simulator holds a connection from the proxy
-busy() { in_inst ss -Htn state established '( sport = :8169 )' | awk '$1 == 0 { f = 1 } END { exit !f }' &&
+busy() { in_inst ss -Htn state established '( sport = :169 )' | awk '$1 == 0 { f = 1 } END { exit !f }' &&
 	[ "$(in_imds ss -Htn state established '( sport = :80 )' | wc -l)" -ge 1 ]; }
 wait_for 5 busy
 kill -TERM "$PROXY_PID"

@@ -86,6 +86,6 @@ is "$(ucurl $ALICE_UID -H "$TH: $T" "$U4/latest/meta-data/instance-id")" 200 "an
 # SIGTERM: clean exit
 kill -TERM "$PROXY_PID"
 ok "SIGTERM: exit 0" wait "$PROXY_PID"
-nok "no listener left" in_inst sh -c 'ss -ltn | grep -q ":8169 "'
+nok "no listener left" in_inst sh -c 'ss -ltn | grep -q ":169 "'
 ns_keep_logs
 tap_done

@@ -32,37 +32,37 @@ UP_down=169.254.169.254:8090	# nothing listens there
 MD=/latest/meta-data/instance-id
 
 # --- upstream faults -------------------------------------------------------
-fault_daemon f-down 8101 "$UP_down" </dev/null
-read -r code ms rc _ < <(fetch "$BOB_UID" 8101 "$MD")
+fault_daemon f-down 101 "$UP_down" </dev/null
+read -r code ms rc _ < <(fetch "$BOB_UID" 101 "$MD")
 is "$code" 502 "upstream down: 502"
 ok "upstream down: fast ($ms ms)" test "$ms" -lt 2000
 
-fault_daemon f-never 8102 "$UP_never_answer" </dev/null
-read -r code ms rc _ < <(fetch "$BOB_UID" 8102 "$MD")
+fault_daemon f-never 102 "$UP_never_answer" </dev/null
+read -r code ms rc _ < <(fetch "$BOB_UID" 102 "$MD")
 is "$code" 504 "upstream never answers: 504"
 ok "never answers: after upstream_timeout ($ms ms, timeout ${UP_TIMEOUT_S} s)" \
 	test "$ms" -ge $((UP_TIMEOUT_S * 1000 - 200)) -a "$ms" -le $((UP_TIMEOUT_S * 1000 + MARGIN_MS))
 
-fault_daemon f-reset 8103 "$UP_reset" </dev/null
-read -r code ms rc _ < <(fetch "$BOB_UID" 8103 "$MD")
+fault_daemon f-reset 103 "$UP_reset" </dev/null
+read -r code ms rc _ < <(fetch "$BOB_UID" 103 "$MD")
 is "$code" 502 "upstream resets: 502 ($ms ms)"
 
-fault_daemon f-garbage 8104 "$UP_garbage" </dev/null
-read -r code ms rc _ < <(fetch "$BOB_UID" 8104 "$MD")
+fault_daemon f-garbage 104 "$UP_garbage" </dev/null
+read -r code ms rc _ < <(fetch "$BOB_UID" 104 "$MD")
 is "$code" 502 "upstream sends garbage: 502 ($ms ms)"
 
 # An upstream that trickles its answer (a byte every 200 ms): the head
 # must arrive within upstream_timeout, a deadline that bytes do not re-arm.
-fault_daemon f-slow 8105 "$UP_slow" </dev/null
+fault_daemon f-slow 105 "$UP_slow" </dev/null
 # (the client gives up a second after the margin: a hang shows as 000)
-read -r code ms rc _ < <(fetch "$BOB_UID" 8105 "$MD" -m $((UP_TIMEOUT_S + MARGIN_MS / 1000 + 1)))
+read -r code ms rc _ < <(fetch "$BOB_UID" 105 "$MD" -m $((UP_TIMEOUT_S + MARGIN_MS / 1000 + 1)))
 is "$code" 504 "upstream trickles its answer: 504 (got $code)"
 ok "trickle: answered within upstream_timeout + margin ($ms ms)" \
 	test "$ms" -le $((UP_TIMEOUT_S * 1000 + MARGIN_MS))
 
 # The 100 MB body, read slowly (25 MB/s) so a daemon that buffers instead
 # of applying back-pressure shows it in its RSS. Sampled every 50 ms.
-fault_daemon f-huge 8106 "$UP_huge_body" </dev/null
+fault_daemon f-huge 106 "$UP_huge_body" </dev/null
 HUGE_PID=$DAEMON_PID
 rss_sampler() {	# rss_sampler PID FILE: max RSS until FILE.stop exists
 	local max=0 r
@@ -78,7 +78,7 @@ huge_case() {	# huge_case NAME UID PATH
 	rm -f "$TMPD/rss-$1" "$TMPD/rss-$1.stop"
 	rss_sampler "$HUGE_PID" "$TMPD/rss-$1" &
 	local sampler=$!
-	read -r code ms rc size < <(fetch "$2" 8106 "$3" --limit-rate 25M)
+	read -r code ms rc size < <(fetch "$2" 106 "$3" --limit-rate 25M)
 	touch "$TMPD/rss-$1.stop"; wait $sampler
 	max=$(cat "$TMPD/rss-$1")
 	ok "huge body, $1: never a hang (curl rc $rc, $ms ms)" test "$rc" -ne 28
@@ -95,10 +95,10 @@ diag "(${SECONDS} s so far)"
 mkdir -p "$TMPD/rules-reload.d"
 robust_rules "$TMPD/rules-reload.d"
 chmod -R a+rX "$TMPD/rules-reload.d"
-RULES_DIR=$TMPD/rules-reload.d fault_daemon f-reload 8107 169.254.169.254:80 </dev/null
+RULES_DIR=$TMPD/rules-reload.d fault_daemon f-reload 107 169.254.169.254:80 </dev/null
 RELOAD_PID=$DAEMON_PID
 RLOG=$TMPD/log/f-reload.log
-read -r code _ < <(fetch "$ALICE_UID" 8107 "$CREDS")
+read -r code _ < <(fetch "$ALICE_UID" 107 "$CREDS")
 is "$code" 403 "reload: alice refused credentials by the first rule set"
 # The new set would let alice in, but another file in it is broken.
 cat >>"$TMPD/rules-reload.d/10-robust.rules" <<'RULES'
@@ -113,11 +113,11 @@ chmod a+r "$TMPD/rules-reload.d"/*
 kill -HUP "$RELOAD_PID"
 ok "reload: the error names the broken file and line" \
 	wait_line 10 "$TMPD/f-reload.err" '20-broken\.rules:2'
-read -r code _ < <(fetch "$ALICE_UID" 8107 "$CREDS")
+read -r code _ < <(fetch "$ALICE_UID" 107 "$CREDS")
 is "$code" 403 "reload: alice still refused (old rules kept)"
 like "$(grep '"event":"request"' "$RLOG" | grep "\"uid\":$ALICE_UID" | tail -1)" \
 	'"rule":"no credentials for others"' "reload: decided by the old rule"
-read -r code _ < <(fetch "$BOB_UID" 8107 "$CREDS")
+read -r code _ < <(fetch "$BOB_UID" 107 "$CREDS")
 is "$code" 200 "reload: bob still served"
 ok "reload: the daemon is still running" kill -0 "$RELOAD_PID"
 
@@ -129,10 +129,10 @@ FULLWRAP=(unshare -m --propagation private sh -c \
 	'mount -t tmpfs -o size=8k,mode=0777 robust "$0" || exit 1
 	head -c 1048576 /dev/zero >"$0/fill" 2>/dev/null
 	shift; exec "$@"' "$TMPD/full" _)
-AUDIT_LOG=$TMPD/full/audit.log fault_daemon f-full 8108 169.254.169.254:80 "${FULLWRAP[@]}" </dev/null
+AUDIT_LOG=$TMPD/full/audit.log fault_daemon f-full 108 169.254.169.254:80 "${FULLWRAP[@]}" </dev/null
 n200=0
 for i in 1 2 3 4 5 6 7 8 9 10; do
-	read -r code _ < <(fetch "$BOB_UID" 8108 "$MD")
+	read -r code _ < <(fetch "$BOB_UID" 108 "$MD")
 	[ "$code" = 200 ] && n200=$((n200 + 1))
 done
 is "$n200" 10 "audit log full: all 10 requests still served"
@@ -144,9 +144,9 @@ ok "audit log full: no crash" kill -0 "$DAEMON_PID"
 diag "(${SECONDS} s so far)"
 # --- file descriptor exhaustion ---------------------------------------------
 mkdir -m 1777 "$TMPD/hold"
-fault_daemon f-fds 8109 169.254.169.254:80 sh -c 'ulimit -n 64 && exec "$@"' _ </dev/null
+fault_daemon f-fds 109 169.254.169.254:80 sh -c 'ulimit -n 64 && exec "$@"' _ </dev/null
 FDS_PID=$DAEMON_PID
-as_user "$BOB_UID" /usr/bin/python3 -c "$HOLDER" 127.0.0.1 8109 150 "$TMPD/hold/held" &
+as_user "$BOB_UID" /usr/bin/python3 -c "$HOLDER" 127.0.0.1 109 150 "$TMPD/hold/held" &
 HOLD=$!; bg_track $HOLD
 ok "fd exhaustion: 150 connections opened against a limit of 64" wait_for 20 test -s "$TMPD/hold/held"
 is "$(cat "$TMPD/hold/held")" 150 "fd exhaustion: all 150 connected (the kernel queues what is not accepted)"
@@ -158,7 +158,7 @@ ticks=$(getconf CLK_TCK)
 ok "fd exhaustion: no busy loop ($((c1 - c0)) ticks of CPU in $((t1 - t0)) ms)" \
 	test $(( (c1 - c0) * 1000 / ticks )) -lt $(( (t1 - t0) / 2 ))
 touch "$TMPD/hold/held.stop"; wait $HOLD
-served() { [ "$(fetch "$ALICE_UID" 8109 "$MD" | cut -d' ' -f1)" = 200 ]; }
+served() { [ "$(fetch "$ALICE_UID" 109 "$MD" | cut -d' ' -f1)" = 200 ]; }
 ok "fd exhaustion: serves again once the connections are gone" wait_for 20 served
 ok "fd exhaustion: the daemon is still running" kill -0 "$FDS_PID"
 
@@ -168,14 +168,14 @@ diag "(${SECONDS} s so far)"
 # asking right after her connects went through, is served promptly, and
 # the limit is applied to hers (the ones over it get a 503).
 PERUID_N=${PERUID_N:-300}
-fault_daemon f-peruid 8111 169.254.169.254:80 </dev/null
+fault_daemon f-peruid 111 169.254.169.254:80 </dev/null
 PERUID_PID=$DAEMON_PID
 nfds() { ls "/proc/$1/fd" | wc -l; }
 fds0=$(nfds "$PERUID_PID"); t0=$(now_ms)
-as_user "$ALICE_UID" /usr/bin/python3 -c "$HOLDER" 127.0.0.1 8111 "$PERUID_N" "$TMPD/hold/peruid" &
+as_user "$ALICE_UID" /usr/bin/python3 -c "$HOLDER" 127.0.0.1 111 "$PERUID_N" "$TMPD/hold/peruid" &
 PHOLD=$!; bg_track $PHOLD
 ok "per uid: alice opened $PERUID_N connections" wait_for 30 test -s "$TMPD/hold/peruid"
-read -r code ms _ < <(fetch "$BOB_UID" 8111 "$MD" -m 60)
+read -r code ms _ < <(fetch "$BOB_UID" 111 "$MD" -m 60)
 is "$code" 200 "per uid: bob is served while alice holds her connections"
 ok "per uid: promptly ($ms ms)" test "$ms" -lt 5000
 ok "per uid: the limit was applied (an audit error record says so)" \

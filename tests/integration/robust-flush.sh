@@ -22,7 +22,7 @@ CHECK_S=2	# check_interval
 MARGIN_S=3
 
 robust_dirs
-robust_conf "$TMPD/imdsgate.conf" 8169 169.254.169.254:81 yes <<CONF
+robust_conf "$TMPD/imdsgate.conf" 169 169.254.169.254:81 yes <<CONF
 check_interval = $CHECK_S
 CONF
 AUDIT=$TMPD/log/audit.log

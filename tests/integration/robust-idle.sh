@@ -23,7 +23,7 @@ nfds() { ls "/proc/$1/fd" | wc -l; }
 # robust-faults.sh checks that bound).
 IDLE=${IDLE_CONNECTIONS:-10000}
 # (20000: the hard limit a container without CAP_SYS_RESOURCE may not raise)
-fault_daemon f-idle 8110 169.254.169.254:80 sh -c 'ulimit -n 20000 && exec "$@"' _ <<CONF
+fault_daemon f-idle 110 169.254.169.254:80 sh -c 'ulimit -n 20000 && exec "$@"' _ <<CONF
 [proxy]
 max_connections = 20000
 max_connections_per_uid = 20000
@@ -33,7 +33,7 @@ CONF
 IDLE_PID=$DAEMON_PID
 base=$(rss_kb "$IDLE_PID")
 (ulimit -n $((IDLE + 100)) && exec ip netns exec "$NS_INST" /usr/bin/python3 -c "$HOLDER" \
-	127.0.0.1 8110 "$IDLE" "$TMPD/hold/idle") &
+	127.0.0.1 110 "$IDLE" "$TMPD/hold/idle") &
 IHOLD=$!; bg_track $IHOLD
 t_idle=$(now_ms)
 ok "$IDLE idle connections opened" wait_for 60 test -s "$TMPD/hold/idle"
@@ -48,7 +48,7 @@ accepted_all() {
 }
 ok "the daemon accepted them all" accepted_all 60
 diag "$IDLE connections opened and accepted in $(( $(now_ms) - t_idle )) ms"
-read -r code ms _ < <(fetch "$BOB_UID" 8110 "$MD")
+read -r code ms _ < <(fetch "$BOB_UID" 110 "$MD")
 is "$code" 200 "with $IDLE idle connections a fresh request is served"
 ok "promptly ($ms ms)" test "$ms" -lt 2000
 rss=$(rss_kb "$IDLE_PID")

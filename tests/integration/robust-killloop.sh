@@ -17,7 +17,7 @@ test_users
 CYCLES=${KILL_CYCLES:-10}
 
 robust_dirs
-robust_conf "$TMPD/imdsgate.conf" 8169 169.254.169.254:81 yes </dev/null
+robust_conf "$TMPD/imdsgate.conf" 169 169.254.169.254:81 yes </dev/null
 sim_start -v --role "$ROLE"	# the tripwire, on :80
 in_imds "$SIM" -f -l 169.254.169.254:81 --role "$ROLE" \
 	--secrets-file "$TMPD/sim-secrets-up.env" >/dev/null 2>"$TMPD/sim-up.log" &

@@ -25,7 +25,7 @@ asan_small_quarantine
 asan_build && RSS_MARGIN_KB=$((RSS_MARGIN_KB + 8192))
 
 robust_dirs
-robust_conf "$TMPD/imdsgate.conf" 8169 169.254.169.254:80 yes </dev/null
+robust_conf "$TMPD/imdsgate.conf" 169 169.254.169.254:80 yes </dev/null
 AUDIT=$TMPD/log/audit.log
 sim_start --role "$ROLE"
 in_inst "$PROXY" --redirect install -c "$TMPD/imdsgate.conf" >/dev/null 2>&1

@@ -23,7 +23,7 @@ path = /meta-data/iam/security-credentials/*
 RULES
 cat >"$TMPD/imdsgate.conf" <<CONF
 [proxy]
-listen = 127.0.0.1:8169
+listen = 127.0.0.1:169
 upstream = 169.254.169.254:80
 user = imdsgate
 [rules]

@@ -14,8 +14,8 @@ watch_case() {
 	local drop=()
 	[ "$1" = -d ] && { drop=(-d "$2"); shift 2; }
 	local b=$1 ms=$2 log=$TMPD/watch-$1-${#drop[@]}.out t0 t1; shift 2
-	in_inst "$TOOL" redirect install -b "$b" -p 8169 -u "$DUID"
-	ip netns exec "$NS_INST" "$TOOL" watch "${drop[@]}" -b "$b" -p 8169 -u "$DUID" -i "$ms" >"$log" 2>&1 &
+	in_inst "$TOOL" redirect install -b "$b" -p 169 -u "$DUID"
+	ip netns exec "$NS_INST" "$TOOL" watch "${drop[@]}" -b "$b" -p 169 -u "$DUID" -i "$ms" >"$log" 2>&1 &
 	local wpid=$!; bg_track $wpid
 	wait_line 10 "$log" ready || echo "Bail out! watch not ready"
 	is "$(grep -c gap "$log")" 0 "$b: no gap reported while complete"
@@ -28,9 +28,9 @@ watch_case() {
 	[ "$ms" -lt 4000 ] || ok "$b: restored before the interval ran out" \
 		test $(( (t1 - t0) / 1000000 )) -lt "$ms"
 	like "$(grep gap "$log" | head -1)" 'what=(missing|partial|ip)' "$b: says what was missing"
-	is "$(in_inst "$TOOL" redirect status -b "$b" -p 8169 -u "$DUID")" complete "$b: complete again"
+	is "$(in_inst "$TOOL" redirect status -b "$b" -p 169 -u "$DUID")" complete "$b: complete again"
 	kill $wpid; wait $wpid 2>/dev/null
-	in_inst "$TOOL" redirect remove -b "$b" -p 8169 -u "$DUID"
+	in_inst "$TOOL" redirect remove -b "$b" -p 169 -u "$DUID"
 }
 
 # nft: a long period, so a fast repair proves the change notification.

@@ -27,7 +27,7 @@ in_ctr ip route add default via 10.77.0.1
 in_inst sysctl -qw net.ipv4.ip_forward=1
 in_imds ip route add 10.77.0.0/24 via 169.254.0.2
 
-R() { in_inst "$TOOL" redirect "$@" -b "$BACKEND" -p 8169 -u "$DUID"; }
+R() { in_inst "$TOOL" redirect "$@" -b "$BACKEND" -p 169 -u "$DUID"; }
 
 # A foreign table / chain that install and remove must leave alone.
 foreign_setup() {
@@ -50,10 +50,10 @@ foreign_ok() {
 # How many copies of our redirect rules (v4 + v6) are loaded.
 copies() {
 	if [ "$BACKEND" = nft ]; then
-		in_inst nft list ruleset | grep -c 'redirect to :8169'
+		in_inst nft list ruleset | grep -c 'redirect to :169'
 	else
-		echo $(( $(in_inst "$BACKEND-save" -t nat | grep -c -- '-j REDIRECT --to-ports 8169') +
-			$(in_inst "$IPT-save" -t nat | grep -c -- '-j REDIRECT --to-ports 8169') ))
+		echo $(( $(in_inst "$BACKEND-save" -t nat | grep -c -- '-j REDIRECT --to-ports 169') +
+			$(in_inst "$IPT-save" -t nat | grep -c -- '-j REDIRECT --to-ports 169') ))
 	fi
 }
 jumps() {
@@ -76,7 +76,7 @@ ok "foreign rules untouched by install" foreign_ok
 # The proxy's place (redirect port) and the real IMDS (the far namespace).
 # The listener drops to the daemon's user as imdsgated does, keeping only
 # CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE: the lookups below prove enough.
-ip netns exec "$NS_INST" "$TOOL" listen -d imdsgate 127.0.0.1:8169 '[::1]:8169' >"$TMPD/proxy.out" 2>&1 &
+ip netns exec "$NS_INST" "$TOOL" listen -d imdsgate 127.0.0.1:169 '[::1]:169' >"$TMPD/proxy.out" 2>&1 &
 LPID=$!; bg_track $LPID
 ip netns exec "$NS_IMDS" "$TOOL" listen 169.254.169.254:80 '[fd00:ec2::254]:80' >"$TMPD/imds.out" 2>&1 &
 bg_track $!
@@ -109,7 +109,7 @@ is "$rc" 3 "a user cannot set a socket mark (no CAP_NET_ADMIN)"
 
 # With a mark required too, the daemon's uid alone is not enough; its uid
 # with the mark (settable only with CAP_NET_ADMIN) goes through.
-in_inst "$TOOL" redirect install -b "$BACKEND" -u "$DUID" -p 8169 -m 0x2a
+in_inst "$TOOL" redirect install -b "$BACKEND" -u "$DUID" -p 169 -m 0x2a
 out=$(as_user "$DUID" "$TOOL" connect 169.254.169.254:80)
 like "$out" "redirected=1 uid=$DUID " "mark mode: daemon uid without the mark is redirected"
 out=$(in_inst setpriv --reuid "$DUID" --regid "$DUID" --clear-groups \
@@ -136,7 +136,7 @@ if [ "$BACKEND" = nft ]; then
 	h=$(in_inst nft -a list chain inet imdsgate output | sed -n 's/.*ip6 daddr.*redirect.*# handle //p')
 	in_inst nft delete rule inet imdsgate output handle "$h"
 else
-	in_inst "$IPT" -t nat -D IMDSGATE -d fd00:ec2::254/128 -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 8169
+	in_inst "$IPT" -t nat -D IMDSGATE -d fd00:ec2::254/128 -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 169
 fi
 out=$(R status); rc=$?
 is "$rc" 1 "status after deleting one rule: not complete"
@@ -153,7 +153,7 @@ in_inst "$TOOL" redirect install -b "$BACKEND" -u "$DUID" -p 8170
 out=$(as_user "$ALICE_UID" "$TOOL" connect 169.254.169.254:80)
 like "$out" "client=\[::ffff:169\.254\.0\.2\]:[0-9]+ origdst=169\.254\.169\.254:80 redirected=1 uid=$ALICE_UID " \
 	"v4-mapped client: original destination and uid"
-ok "back to port 8169" R install
+ok "back to port 169" R install
 
 ok "remove" R remove
 is "$(copies)" 0 "our rules are gone"

@@ -44,7 +44,7 @@ parse_rc(int argc, char **argv, struct redirect_conf *rc, int *interval)
 	int i;
 
 	memset(rc, 0, sizeof *rc);
-	rc->port = 8169;
+	rc->port = 169;
 	rc->exempt_uid = (uid_t)-1;
 	rc->ipv6 = 1;
 	for (i = 0; i < argc; i++) {

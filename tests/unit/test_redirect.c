@@ -18,7 +18,7 @@ has(const struct buf *b, const char *s)
 static void
 test_nft(void)
 {
-	struct redirect_conf rc = { .port = 8169, .exempt_uid = 999, .ipv6 = 1 };
+	struct redirect_conf rc = { .port = 169, .exempt_uid = 999, .ipv6 = 1 };
 	struct buf b;
 
 	buf_init(&b);
@@ -26,9 +26,9 @@ test_nft(void)
 	ok(has(&b, "table inet imdsgate {"), "nft: our own table");
 	ok(has(&b, "type nat hook output priority -100;"), "nft: nat output");
 	ok(has(&b, "\t\tmeta skuid 999 ip daddr 169.254.169.254 tcp dport 80 accept\n"
-	    "\t\tip daddr 169.254.169.254 tcp dport 80 redirect to :8169\n"),
+	    "\t\tip daddr 169.254.169.254 tcp dport 80 redirect to :169\n"),
 	    "nft: v4 exemption, then redirect");
-	ok(has(&b, "ip6 daddr fd00:ec2::254 tcp dport 80 redirect to :8169"),
+	ok(has(&b, "ip6 daddr fd00:ec2::254 tcp dport 80 redirect to :169"),
 	    "nft: v6 redirect");
 	ok(has(&b, "type filter hook forward"), "nft: forward chain");
 	ok(has(&b, "ip daddr 169.254.169.254 meta l4proto tcp reject with tcp reset"),
@@ -46,7 +46,7 @@ test_nft(void)
 static void
 test_ipt(void)
 {
-	struct redirect_conf rc = { .port = 8169, .exempt_uid = 999, .ipv6 = 1 };
+	struct redirect_conf rc = { .port = 169, .exempt_uid = 999, .ipv6 = 1 };
 	struct buf b;
 
 	buf_init(&b);
@@ -54,7 +54,7 @@ test_ipt(void)
 	is_str(b.data, "-A IMDSGATE -d 169.254.169.254/32 -p tcp -m tcp --dport 80"
 	    " -m owner --uid-owner 999 -j RETURN\n"
 	    "-A IMDSGATE -d 169.254.169.254/32 -p tcp -m tcp --dport 80"
-	    " -j REDIRECT --to-ports 8169\n", "ipt: nat v4");
+	    " -j REDIRECT --to-ports 169\n", "ipt: nat v4");
 	buf_reset(&b);
 	redirect_ipt_rules(&rc, 1, 0, &b);
 	ok(has(&b, "-A IMDSGATE-FWD -d fd00:ec2::254/128 -p tcp -j REJECT"
@@ -71,7 +71,7 @@ test_valid(void)
 
 	is_int(redirect_install(&rc, err, sizeof err), -1, "port 0 refused");
 	ok(strstr(err, "port") != NULL, "says: %s", err);
-	rc.port = 8169;
+	rc.port = 169;
 	rc.exempt_uid = (uid_t)-1;
 	is_int(redirect_status(&rc, err, sizeof err), -1, "no exemption refused");
 	ok(strstr(err, "exemption") != NULL, "says: %s", err);
