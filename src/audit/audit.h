@@ -1,7 +1,15 @@
-/* The audit log (INTERFACES.md): one JSON object per line, every decision
- * and every credential fetch, never a SecretAccessKey or Token. Writes
- * never block the proxy: a failing destination is reported on the
- * diagnostics log at most once a minute and its records are dropped. */
+/* The audit log (INTERFACES.md, docs/audit-log.md): one JSON object per
+ * line, every decision and every credential fetch, never a
+ * SecretAccessKey or Token. Writes never block the proxy: a failing
+ * destination is reported on the diagnostics log at most once a minute
+ * and its records are dropped. The writers return 0 when the record was
+ * written, -1 when it was dropped (so a credential can be refused
+ * rather than handed out unrecorded).
+ *
+ * One file per record kind: audit_request.c, audit_credential.c,
+ * audit_instance.c, audit_error.c; what they share in audit_record.c;
+ * the credential fields a record may carry in audit_extract.c; where
+ * records go in audit_dest.c. */
 #ifndef IMDSGATE_AUDIT_H
 #define IMDSGATE_AUDIT_H
 
@@ -33,15 +41,15 @@ struct audit_req {
 	int imds_version;   /* 1 or 2 */
 	const char *reason; /* why refused, NULL if served */
 };
-void audit_request(const struct audit_req *);
+int audit_request(const struct audit_req *);
 
-/* When a response body carried credentials: parse role (from path),
+/* When a response body carries credentials: parse role (from path),
  * AccessKeyId and Expiration out of body; log nothing else of it. Call
  * it for every 200 response to a path under iam/security-credentials/ or
- * identity-credentials/ (after audit_request): a body that is not a JSON
- * object (the role listing) writes nothing. */
-void audit_credential_fetch(const struct peer_info *, const char *path,
-                            const char *body, size_t len);
+ * identity-credentials/, before the body goes out: a body that is not a
+ * JSON object (the role listing) writes nothing and returns 1. */
+int audit_credential_fetch(const struct peer_info *, const char *path,
+                           const char *body, size_t len);
 
 /* One network interface of the instance (network/interfaces/macs/MAC/). */
 struct audit_iface {
@@ -56,10 +64,10 @@ struct audit_instance {
 	const struct audit_iface *ifaces; /* per interface; may be NULL */
 	int nifaces;
 };
-void audit_instance(const struct audit_instance *);
+int audit_instance(const struct audit_instance *);
 
 /* What could not be served or went wrong (redirect vanished, ...). */
-void audit_error(const char *what, const char *detail);
+int audit_error(const char *what, const char *detail);
 
 /* Internals, exposed for the unit tests. */
 
@@ -72,14 +80,15 @@ struct audit_creds {
 	char expiration[41];     /* "" when absent or invalid */
 	const char *problem;     /* NULL when both were found */
 };
-int audit_creds_parse(const char *body, size_t len, struct audit_creds *);
+int audit_extract_creds(const char *body, size_t len, struct audit_creds *);
 /* The role named by a credential path (its last segment, query dropped);
  * *identity is set for identity-credentials/. Returns 0 or -1. */
-int audit_creds_role(const char *path, char *role, size_t rolelen,
-                     int *identity);
+int audit_extract_role(const char *path, char *role, size_t rolelen,
+                       int *identity);
 
-/* The destination: write one rendered record (no newline) as one line. */
-void audit_dest_write(const char *json, size_t len);
+/* The destination: write one rendered record (no newline) as one line;
+ * 0, or -1 when it was dropped. */
+int audit_dest_write(const char *json, size_t len);
 /* Where "syslog" sends its datagrams (default /dev/log). */
 void audit_dest_set_syslog_path(const char *);
 /* Records dropped since audit_open. */

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -36,8 +35,6 @@ static struct {
 	int warned;
 	unsigned long dropped, dropped_reported;
 } ad = {.fd = -1, .syslog_path = "/dev/log"};
-
-static pthread_mutex_t ad_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void
 audit_dest_set_syslog_path(const char *p)
@@ -174,7 +171,6 @@ audit_dest_close_fd(void)
 int
 audit_open(const char *spec, char *err, size_t errlen)
 {
-	pthread_mutex_lock(&ad_lock);
 	audit_dest_close_fd();
 	ad.dropped = ad.dropped_reported = 0;
 	ad.warned = 0;
@@ -187,7 +183,6 @@ audit_open(const char *spec, char *err, size_t errlen)
 		snprintf(ad.path, sizeof ad.path, "%s", spec);
 	} else {
 		ad.kind = AD_NONE;
-		pthread_mutex_unlock(&ad_lock);
 		snprintf(err, errlen,
 		         "audit log \"%s\": not an absolute path, "
 		         "syslog or stdout",
@@ -199,10 +194,8 @@ audit_open(const char *spec, char *err, size_t errlen)
 		snprintf(err, errlen, "audit log %s: %s", spec,
 		         audit_dest_strerror(errno));
 		ad.kind = AD_NONE;
-		pthread_mutex_unlock(&ad_lock);
 		return -1;
 	}
-	pthread_mutex_unlock(&ad_lock);
 	return 0;
 }
 
@@ -213,7 +206,6 @@ audit_reopen(void)
 {
 	int fd;
 
-	pthread_mutex_lock(&ad_lock);
 	if (ad.kind == AD_FILE || ad.kind == AD_SYSLOG) {
 		if ((fd = audit_dest_open_fd()) == -1)
 			log_warnx(
@@ -226,7 +218,6 @@ audit_reopen(void)
 			ad.fd = fd;
 		}
 	}
-	pthread_mutex_unlock(&ad_lock);
 }
 
 /* Give the open log file to the daemon's user, so it can reopen it after
@@ -242,10 +233,8 @@ audit_chown(uid_t uid, gid_t gid)
 void
 audit_close(void)
 {
-	pthread_mutex_lock(&ad_lock);
 	audit_dest_close_fd();
 	ad.kind = AD_NONE;
-	pthread_mutex_unlock(&ad_lock);
 }
 
 /* Report a failing destination at most once a minute, with a count. */
@@ -300,18 +289,20 @@ audit_dest_syslog_header(struct buf *b)
 	         AUDIT_SYSLOG_TAG, (long)getpid());
 }
 
-static void
-audit_dest_write_locked(const char *json, size_t len)
+/* One record, one line, one write() (or send()): 0, or -1 dropped. */
+int
+audit_dest_write(const char *json, size_t len)
 {
 	struct buf b;
 	ssize_t n;
+	int r = 0;
 
 	if (ad.kind == AD_NONE)
-		return;
+		return -1;
 	if (ad.fd == -1 && (ad.kind != AD_SYSLOG ||
 	                    (ad.fd = audit_dest_open_syslog()) == -1)) {
 		audit_dest_failed("not open");
-		return;
+		return -1;
 	}
 	buf_init(&b);
 	if (ad.kind == AD_SYSLOG)
@@ -321,6 +312,7 @@ audit_dest_write_locked(const char *json, size_t len)
 		buf_addc(&b, '\n');
 	n = audit_dest_send(b.data, b.len);
 	if (n != (ssize_t)b.len) {
+		r = -1;
 		if (n >= 0 && ad.kind == AD_FILE)
 			audit_dest_untear(n);
 		if (n >= 0)
@@ -331,12 +323,5 @@ audit_dest_write_locked(const char *json, size_t len)
 			audit_dest_close_fd();
 	}
 	buf_free(&b);
-}
-
-void
-audit_dest_write(const char *json, size_t len)
-{
-	pthread_mutex_lock(&ad_lock);
-	audit_dest_write_locked(json, len);
-	pthread_mutex_unlock(&ad_lock);
+	return r;
 }

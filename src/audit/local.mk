@@ -2,8 +2,10 @@
 # tests, and the tests of the two things built on its records: the instance
 # poller (src/proxy) and the IMDSv1 report (src/detect).
 libimdsgate_a_SOURCES += \
-	src/audit/audit.c src/audit/audit.h src/audit/audit_creds.c \
-	src/audit/audit_dest.c
+	src/audit/audit.h src/audit/audit_int.h src/audit/audit_record.c \
+	src/audit/audit_request.c src/audit/audit_credential.c \
+	src/audit/audit_instance.c src/audit/audit_error.c \
+	src/audit/audit_extract.c src/audit/audit_dest.c
 
 check_PROGRAMS += tests/unit/test_audit tests/unit/test_audit_dest \
 	tests/unit/test_audit_v1report

@@ -392,12 +392,12 @@ test_role(void)
 	char role[64];
 	int id;
 
-	ok(audit_creds_role(ROLE_PATH "/", role, sizeof role, &id) == 0 &&
+	ok(audit_extract_role(ROLE_PATH "/", role, sizeof role, &id) == 0 &&
 	    !strcmp(role, "app-role") && !id, "role: trailing slash");
-	ok(audit_creds_role(ROLE_PATH "?x=1", role, sizeof role, &id) == 0 &&
+	ok(audit_extract_role(ROLE_PATH "?x=1", role, sizeof role, &id) == 0 &&
 	    !strcmp(role, "app-role"), "role: query dropped");
-	ok(audit_creds_role("/", role, sizeof role, &id) == -1, "role: none in /");
-	ok(audit_creds_role("/a/0123456789012345678901234567890123456789012345678"
+	ok(audit_extract_role("/", role, sizeof role, &id) == -1, "role: none in /");
+	ok(audit_extract_role("/a/0123456789012345678901234567890123456789012345678"
 	    "901234567890123456789", role, sizeof role, &id) == -1,
 	    "role: too long is refused, not cut");
 }

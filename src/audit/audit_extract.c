@@ -16,7 +16,7 @@
 /* AWS key ids are upper-case letters and digits (AKIA..., ASIA...); a
  * secret or token (base64: lower case, '+', '/', '=') never fits. */
 static int
-audit_creds_akid_ok(const char *s, size_t len)
+audit_extract_akid_ok(const char *s, size_t len)
 {
 	size_t i;
 
@@ -32,7 +32,7 @@ audit_creds_akid_ok(const char *s, size_t len)
 
 /* Only a real RFC 3339 timestamp of sane length goes into the log. */
 static int
-audit_creds_exp_ok(const char *s, size_t len)
+audit_extract_exp_ok(const char *s, size_t len)
 {
 	int64_t ms;
 
@@ -41,8 +41,8 @@ audit_creds_exp_ok(const char *s, size_t len)
 
 /* Copy the top-level member key into out when check accepts it. */
 static int
-audit_creds_field(json_t *obj, const char *key, char *out, size_t outlen,
-                  int (*check)(const char *, size_t))
+audit_extract_field(json_t *obj, const char *key, char *out, size_t outlen,
+                    int (*check)(const char *, size_t))
 {
 	json_t *v = json_object_get(obj, key);
 	const char *s;
@@ -60,7 +60,7 @@ audit_creds_field(json_t *obj, const char *key, char *out, size_t outlen,
 }
 
 int
-audit_creds_parse(const char *body, size_t len, struct audit_creds *c)
+audit_extract_creds(const char *body, size_t len, struct audit_creds *c)
 {
 	json_error_t err;
 	json_t *root;
@@ -82,10 +82,11 @@ audit_creds_parse(const char *body, size_t len, struct audit_creds *c)
 		return -1;
 	}
 	bad_akid =
-	    audit_creds_field(root, "AccessKeyId", c->access_key_id,
-	                      sizeof c->access_key_id, audit_creds_akid_ok);
-	bad_exp = audit_creds_field(root, "Expiration", c->expiration,
-	                            sizeof c->expiration, audit_creds_exp_ok);
+	    audit_extract_field(root, "AccessKeyId", c->access_key_id,
+	                        sizeof c->access_key_id, audit_extract_akid_ok);
+	bad_exp =
+	    audit_extract_field(root, "Expiration", c->expiration,
+	                        sizeof c->expiration, audit_extract_exp_ok);
 	if (bad_akid)
 		c->problem = "no valid AccessKeyId in credential body";
 	else if (bad_exp)
@@ -95,7 +96,7 @@ audit_creds_parse(const char *body, size_t len, struct audit_creds *c)
 }
 
 int
-audit_creds_role(const char *path, char *role, size_t rolelen, int *identity)
+audit_extract_role(const char *path, char *role, size_t rolelen, int *identity)
 {
 	size_t end, start;
 
