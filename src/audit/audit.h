@@ -7,7 +7,8 @@
  * rather than handed out unrecorded).
  *
  * One file per record kind: audit_request.c, audit_credential.c,
- * audit_instance.c, audit_error.c; what they share in audit_record.c;
+ * audit_instance.c, audit_error.c, audit_fold.c (refusals, folded when
+ * a uid floods); what they share in audit_record.c;
  * the credential fields a record may carry in audit_extract.c; where
  * records go in audit_dest.c. */
 #ifndef IMDSGATE_AUDIT_H
@@ -42,6 +43,19 @@ struct audit_req {
 	const char *reason; /* why refused, NULL if served */
 };
 int audit_request(const struct audit_req *);
+
+/* A refusal (a request the proxy answered itself with a 4xx), in
+ * audit_fold.c: written as audit_request while its uid stays within
+ * AUDIT_FOLD_RATE records a second (bursts of AUDIT_FOLD_BURST), else
+ * counted into the uid's next refusals_folded record. Returns 0 written,
+ * -1 dropped, 1 folded. now_ms: the monotonic clock. */
+#define AUDIT_FOLD_RATE 100
+#define AUDIT_FOLD_BURST 500
+int audit_refusal(const struct audit_req *, int64_t now_ms);
+/* Write the refusals_folded records that are due (every one, and forget
+ * every uid, when now_ms is INT64_MAX); returns how many uids still have
+ * refusals folded: call again a second later while it is not 0. */
+int audit_fold_flush(int64_t now_ms);
 
 /* When a response body carries credentials: parse role (from path),
  * AccessKeyId and Expiration out of body; log nothing else of it. Call

@@ -4,7 +4,7 @@
 libimdsgate_a_SOURCES += \
 	src/audit/audit.h src/audit/audit_int.h src/audit/audit_record.c \
 	src/audit/audit_request.c src/audit/audit_credential.c \
-	src/audit/audit_instance.c src/audit/audit_error.c \
+	src/audit/audit_instance.c src/audit/audit_error.c src/audit/audit_fold.c \
 	src/audit/audit_extract.c src/audit/audit_dest.c
 
 check_PROGRAMS += tests/unit/test_audit tests/unit/test_audit_dest \

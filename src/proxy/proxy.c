@@ -9,6 +9,7 @@
 #include <event2/bufferevent.h>
 #include <event2/buffer.h>
 
+#include "audit/audit.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "proxy/proxy_int.h"
@@ -41,6 +42,26 @@ proxy_reap(evutil_socket_t fd, short ev, void *arg)
 	proxy_client_reap(arg);
 }
 
+/* Folded refusals get their summary record a second after the first;
+ * the timer runs only while some are pending. */
+static void
+proxy_fold(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	if (audit_fold_flush(token_now_ms()) > 0)
+		proxy_fold_arm(arg);
+}
+
+void
+proxy_fold_arm(struct proxy *px)
+{
+	struct timeval tv = {1, 0};
+
+	if (!evtimer_pending(px->fold_ev, NULL))
+		evtimer_add(px->fold_ev, &tv);
+}
+
 struct proxy *
 proxy_new(struct event_base *base, const struct conf *conf,
           struct ruleset *rules)
@@ -56,6 +77,7 @@ proxy_new(struct event_base *base, const struct conf *conf,
 	TAILQ_INIT(&px->reap);
 	LIST_INIT(&px->uids);
 	px->reap_ev = event_new(base, -1, 0, proxy_reap, px);
+	px->fold_ev = evtimer_new(base, proxy_fold, px);
 	px->expire_ev = evtimer_new(base, proxy_expire, px);
 	evtimer_add(px->expire_ev, &tv);
 	peer_set_process(conf->peer_process);
@@ -69,6 +91,8 @@ proxy_free(struct proxy *px)
 		proxy_client_lost(TAILQ_FIRST(&px->conns), NULL);
 	proxy_client_reap(px);
 	event_free(px->reap_ev);
+	audit_fold_flush(INT64_MAX); /* what is still folded, then forget */
+	event_free(px->fold_ev);
 	proxy_listen_stop(px);
 	proxy_pool_free(px);
 	if (px->pause_ev != NULL)

@@ -31,6 +31,7 @@ struct proxy {
 	struct event *stop_ev;
 	struct event *expire_ev;
 	struct event *reap_ev; /* frees dead connections from the loop */
+	struct event *fold_ev; /* writes folded refusals' summaries */
 	int stopping;
 	int nconns;
 	TAILQ_HEAD(, pconn) conns; /* alive */

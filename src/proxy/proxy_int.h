@@ -141,6 +141,10 @@ void proxy_pool_put(struct proxy *, const struct sockaddr_storage *,
                     struct bufferevent *);
 void proxy_pool_free(struct proxy *);
 
+/* proxy.c: refusals were folded (audit_refusal): write their summaries
+ * when due, from a timer. */
+void proxy_fold_arm(struct proxy *);
+
 /* proxy_limits.c: connection limits. Over a limit? Logs it (at most once
  * a second). */
 int proxy_limits_take(struct proxy *, struct pconn *);

@@ -46,9 +46,9 @@ struct preq {
 	int keepalive;
 	int is_token_put;
 	int is_cred;
+	int refused;   /* answered by us with a 4xx: may be folded */
 	int head_sent; /* the answer's head is queued to the client */
 	int hold;      /* the body is read whole before it is sent */
-	int delivered; /* a held body was sent */
 	size_t cap;
 	long token_ttl;
 	struct buf head; /* the upstream's head, filtered */
@@ -91,16 +91,15 @@ proxy_request_free(struct preq *r)
 	free(r);
 }
 
-/* The request's records: one `request`, and a `credential_fetch` when a
- * credential body went out. */
+/* The request's record (a credential body had its own before it went
+ * out); a refusal may be folded into its uid's summary instead. */
 static void
 proxy_request_record(struct preq *r)
 {
-	const struct peer_info *peer = r->c->peer_ok ? &r->c->peer : NULL;
 	struct audit_req a;
 
 	memset(&a, 0, sizeof a);
-	a.peer = peer;
+	a.peer = r->c->peer_ok ? &r->c->peer : NULL;
 	a.client = r->c->client_str;
 	a.method = r->http.method_str[0] ? r->http.method_str : "-";
 	a.path = r->http.target[0] ? r->http.target : "-";
@@ -111,10 +110,10 @@ proxy_request_record(struct preq *r)
 	a.audit_mode = r->px->conf.mode == MODE_AUDIT;
 	a.imds_version = r->http.has_token || r->is_token_put ? 2 : 1;
 	a.reason = r->reason;
-	audit_request(&a);
-	if (r->delivered && r->is_cred && r->status == 200)
-		audit_credential_fetch(peer, r->upath, r->body.data,
-		                       r->body.len);
+	if (!r->refused)
+		audit_request(&a);
+	else if (audit_refusal(&a, token_now_ms()) == 1)
+		proxy_fold_arm(r->px);
 }
 
 /* Every answered request ends here, once: recorded, then the connection
@@ -169,6 +168,14 @@ proxy_request_reply(struct preq *r, int status, const char *reason, int close)
 	proxy_client_send(r->c, b.data, b.len);
 	buf_free(&b);
 	proxy_request_end(r);
+}
+
+/* Refused by us (a 4xx, as the IMDS would answer it). */
+static void
+proxy_request_refuse(struct preq *r, int status, const char *reason, int close)
+{
+	r->refused = 1;
+	proxy_request_reply(r, status, reason, close);
 }
 
 /* Token rules (IMDS.md): returns the refusal reason, or NULL to go on. */
@@ -293,12 +300,12 @@ proxy_request_start(struct preq *r, int last)
 	int status, close;
 
 	if (r->bad_head) {
-		proxy_request_reply(r, r->http.status, r->http.why, 1);
+		proxy_request_refuse(r, r->http.status, r->http.why, 1);
 		return;
 	}
 	r->keepalive = r->http.keepalive && !last;
 	if ((status = proxy_request_check(r, &reason, &close)) != 0)
-		proxy_request_reply(r, status, reason, close);
+		proxy_request_refuse(r, status, reason, close);
 	else
 		proxy_request_forward(r);
 }
@@ -386,6 +393,41 @@ proxy_request_learn(struct preq *r)
 	          token_now_ms() + (int64_t)ttl * 1000);
 }
 
+/* Say, at most once a minute and with a count, that credentials were
+ * refused because their record could not be written. */
+static void
+proxy_request_cred_unrecorded(struct preq *r)
+{
+	static int64_t last;
+	static unsigned long n;
+	int64_t now = token_now_ms();
+
+	n++;
+	if (last != 0 && now - last < 60000)
+		return;
+	last = now;
+	log_warnx("%s: credentials refused (503): their credential_fetch "
+	          "record could not be written (%lu refused so far)",
+	          r->c->client_str, n);
+	audit_error("credential refused",
+	            "its credential_fetch record could not be written");
+}
+
+/* A credential body goes out only once its credential_fetch record is
+ * written: never a credential without its record (fail closed). */
+static int
+proxy_request_cred_record(struct preq *r)
+{
+	if (!r->is_cred || r->status != 200)
+		return 0;
+	if (audit_credential_fetch(r->c->peer_ok ? &r->c->peer : NULL, r->upath,
+	                           r->body.data, r->body.len) != -1)
+		return 0;
+	proxy_request_cred_unrecorded(r);
+	proxy_request_reply(r, 503, "credential record not written", 0);
+	return -1;
+}
+
 /* The upstream's answer is complete: a held body goes out now. */
 static void
 proxy_request_up_done(void *arg)
@@ -396,10 +438,11 @@ proxy_request_up_done(void *arg)
 	if (r->hold) {
 		if (r->is_token_put && r->status == 200)
 			proxy_request_learn(r);
+		if (proxy_request_cred_record(r) == -1)
+			return; /* answered 503 and ended */
 		proxy_request_send_head(r, (int64_t)r->body.len);
 		proxy_client_send(r->c, r->body.data, r->body.len);
 		r->bytes = r->body.len;
-		r->delivered = 1;
 	}
 	proxy_request_end(r);
 }
