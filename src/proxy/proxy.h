@@ -39,6 +39,7 @@ struct proxy {
 	LIST_HEAD(, proxy_uid) uids;
 	struct proxy_pool *pools;
 	int64_t last_limit_log;
+	int64_t last_evict_log;
 };
 
 /* proxy.c: the object, reload and stop. rules is taken over. */

@@ -209,6 +209,16 @@ proxy_client_pending(struct pconn *c)
 	return evbuffer_get_length(bufferevent_get_output(c->bev));
 }
 
+/* No request in progress and none being looked up: waiting for a head
+ * (or for its reader, or closing anyway). Closing it loses nothing the
+ * client was promised. */
+int
+proxy_client_idle(struct pconn *c)
+{
+	return !c->dead && c->state != PCONN_BUSY &&
+	       c->state != PCONN_IDENTIFYING;
+}
+
 /* The caller lookup and, later, a head dribbled in byte by byte (it would
  * reset the idle timeout forever) must complete within client_timeout. */
 static void

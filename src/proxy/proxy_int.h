@@ -45,6 +45,7 @@ struct pupstream;
 struct proxy_uid { /* connections of one uid */
 	uid_t uid;
 	int count;
+	TAILQ_HEAD(, pconn) conns; /* oldest first */
 	LIST_ENTRY(proxy_uid) entry;
 };
 
@@ -73,7 +74,8 @@ struct pconn { /* one client connection */
 	struct event *timer; /* the caller lookup, then a whole head */
 	size_t discarded;
 	struct preq *req;
-	TAILQ_ENTRY(pconn) entry; /* px->conns, then px->reap */
+	TAILQ_ENTRY(pconn) entry;  /* px->conns, then px->reap */
+	TAILQ_ENTRY(pconn) uentry; /* its uid's */
 };
 
 /* proxy_client.c: the connection. The request sends through it and says
@@ -83,6 +85,7 @@ void proxy_client_new(struct proxy *, int fd, const struct sockaddr *,
 void proxy_client_send(struct pconn *, const void *, size_t);
 void proxy_client_send_from(struct pconn *, struct evbuffer *, size_t);
 size_t proxy_client_pending(struct pconn *); /* output not yet sent */
+int proxy_client_idle(struct pconn *);       /* may be closed to make room */
 void proxy_client_done(struct pconn *, int keepalive);
 /* Close now (the request in progress is recorded with why); the memory
  * goes once nothing refers to it, from the event loop. */
