@@ -106,6 +106,10 @@ walk_object(ondemand::object o, ct_event &ev, int depth)
 			take(v, ev.f[CT_RESP_KEY]);
 		else if (k == "vpcId")
 			take(v, ev.f[CT_VPCID]);
+		else if (k == "vpcEndpointId")
+			take(v, ev.f[CT_EP_ID]);
+		else if (k == "serviceName")
+			take(v, ev.f[CT_EP_SVC]);
 		else
 			walk_params(v, ev, depth + 1);
 	}

@@ -43,6 +43,8 @@ enum ct_field {
 	CT_ERRCODE,
 	CT_VPCE_ACCT, /* vpcEndpointAccountId: the endpoint's owner */
 	CT_VPCID,     /* vpcId in request/response parameters */
+	CT_EP_ID,     /* vpcEndpointId in parameters (CreateVpcEndpoint) */
+	CT_EP_SVC,    /* serviceName in parameters (CreateVpcEndpoint) */
 	CT_NFIELDS
 };
 

@@ -302,6 +302,8 @@ detect_event(struct detect *d, const struct ct_event *ev, int64_t t)
 	char ipstr[64];
 
 	d->events++;
+	if (d->observe != NULL)
+		d->observe(d->observe_arg, ev, t);
 	if (!ipok && src->n > 0 && !detect_is_service(ev)) {
 		d->badip++;
 		log_warnx(

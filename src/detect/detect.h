@@ -33,6 +33,9 @@ struct detect {
 	const char *input; /* for messages */
 	uint64_t events, dups, malformed, services, badip;
 	uint64_t notime;
+	/* Sees every event before the checks (--perimeter learns from it). */
+	void (*observe)(void *arg, const struct ct_event *, int64_t t);
+	void *observe_arg;
 };
 
 /* The scope whose endpoints bind a session: its VPC's, else its own. */

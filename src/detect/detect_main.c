@@ -11,6 +11,7 @@
 #include "detect/detect.h"
 #include "detect/detect_follow.h"
 #include "detect/detect_run.h"
+#include "detect/perimeter.h"
 #include "common/log.h"
 #include "detect/state.h"
 #include "detect/v1report.h"
@@ -19,6 +20,7 @@
 
 static volatile int detect_stop;
 static const char *detect_state;
+static struct perimeter_opts detect_perim;
 
 static void
 usage(FILE *f)
@@ -30,6 +32,9 @@ usage(FILE *f)
 	           "       [--on-finding CMD] [-v] PATH...\n"
 	           "       imdsgate-detect --v1-report AUDIT.LOG [--format "
 	           "json|text]\n");
+	fprintf(f, "       imdsgate-detect --perimeter DIR [--proxy-log "
+	           "FILE]... [--state FILE]\n"
+	           "       [--ip-ranges FILE] [--format json|text] PATH...\n");
 }
 
 static void
@@ -102,6 +107,7 @@ static const struct option longopts[] = {
     {"format", required_argument, NULL, 'F'},
     {"on-finding", required_argument, NULL, 'o'},
     {"v1-report", required_argument, NULL, '1'},
+    {"perimeter", required_argument, NULL, 'P'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -150,6 +156,22 @@ detect_main(struct detect *d, char **paths, int n, int follow, int verbose)
 	return d->findings.n > 0 ? EXIT_FINDINGS : 0;
 }
 
+/* --perimeter DIR: the policy compiler over the same inputs. */
+static int
+detect_perimeter(struct detect *d, char **paths, int n, int follow)
+{
+	if (follow || n == 0 ||
+	    (d->findings.fmt != FMT_JSON && d->findings.fmt != FMT_TEXT)) {
+		fprintf(stderr,
+		        "imdsgate-detect: --perimeter needs a PATH, "
+		        "takes --format json or text, and no --follow\n");
+		return 2;
+	}
+	detect_perim.state = detect_state;
+	detect_perim.text = d->findings.fmt == FMT_TEXT;
+	return perimeter_run(d, &detect_perim, paths, n, stdout);
+}
+
 /* Options, then the run; every path out frees through main. */
 static int
 detect_args(struct detect *d, int argc, char **argv)
@@ -160,6 +182,8 @@ detect_args(struct detect *d, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
+			perimeter_opts_proxy(&detect_perim, optarg);
+			/* FALLTHROUGH */
 		case 't':
 		case 'r':
 		case 'u':
@@ -177,6 +201,9 @@ detect_args(struct detect *d, int argc, char **argv)
 			break;
 		case '1':
 			v1 = optarg;
+			break;
+		case 'P':
+			detect_perim.dir = optarg;
 			break;
 		case 'v':
 			verbose++;
@@ -201,6 +228,9 @@ detect_args(struct detect *d, int argc, char **argv)
 	log_setverbose(verbose);
 	if (v1 != NULL)
 		return v1report_run(v1, stdout, d->findings.fmt != FMT_TEXT);
+	if (detect_perim.dir != NULL)
+		return detect_perimeter(d, argv + optind, argc - optind,
+		                        follow);
 	if (optind == argc) {
 		usage(stderr);
 		return 2;
@@ -218,6 +248,7 @@ main(int argc, char **argv)
 	detect_init(&d);
 	d.findings.now = (int64_t)time(NULL) * 1000;
 	r = detect_args(&d, argc, argv);
+	perimeter_opts_free(&detect_perim);
 	fflush(stdout);
 	detect_free(&d);
 	return ferror(stdout) ? 1 : r;

@@ -12,7 +12,15 @@ libimdsgate_a_SOURCES += \
 	src/detect/detect_run.c src/detect/detect_run.h \
 	src/detect/detect_follow.c src/detect/detect_follow.h \
 	src/detect/state.c src/detect/state.h \
-	src/detect/v1report.c src/detect/v1report.h
+	src/detect/v1report.c src/detect/v1report.h \
+	src/detect/perimeter.h src/detect/perimeter_replay.h \
+	src/detect/perimeter_learn.c src/detect/perimeter_calls.c \
+	src/detect/perimeter_proxy.c src/detect/perimeter_state.c \
+	src/detect/perimeter_svc.c src/detect/perimeter_decide.c \
+	src/detect/perimeter_accounts.c src/detect/perimeter_policy.c \
+	src/detect/perimeter_tally.c src/detect/perimeter_report.c \
+	src/detect/perimeter_text.c src/detect/perimeter_files.c \
+	src/detect/perimeter_run.c
 
 # The one C++ file: linked only by imdsgate-detect and its tests.
 noinst_LIBRARIES += libctjson.a
@@ -30,8 +38,15 @@ tests_unit_test_detect_LDADD = $(DETECT_LIBS)
 nodist_EXTRA_tests_unit_test_detect_SOURCES = dummy.cxx
 TESTS += tests/unit/test_detect
 
+check_PROGRAMS += tests/unit/test_perimeter
+tests_unit_test_perimeter_SOURCES = tests/unit/test_perimeter.c tests/unit/tap.h
+tests_unit_test_perimeter_LDADD = $(DETECT_LIBS)
+nodist_EXTRA_tests_unit_test_perimeter_SOURCES = dummy.cxx
+TESTS += tests/unit/test_perimeter
+
 DETECT_INTEGRATION_TESTS = tests/integration/detect-scenarios.sh \
-	tests/integration/detect-forms.sh tests/integration/detect-state.sh
+	tests/integration/detect-forms.sh tests/integration/detect-state.sh \
+	tests/integration/detect-perimeter.sh
 TESTS += $(DETECT_INTEGRATION_TESTS)
 EXTRA_DIST += $(DETECT_INTEGRATION_TESTS) tests/detect
 dist_man_MANS += man/imdsgate-detect.1
