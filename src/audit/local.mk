@@ -1,6 +1,6 @@
 # Build fragment for the audit room (see Makefile.am): the audit log, its
-# tests, and the tests of the two things built on its records: the instance
-# poller (src/proxy) and the IMDSv1 report (src/detect).
+# tests, and the test of the IMDSv1 report (src/detect), built on its
+# records.
 libimdsgate_a_SOURCES += \
 	src/audit/audit.h src/audit/audit_int.h src/audit/audit_record.c \
 	src/audit/audit_request.c src/audit/audit_credential.c \
@@ -18,13 +18,7 @@ tests_unit_test_audit_v1report_LDADD = $(IMDSGATE_LIBS) -lm
 TESTS += tests/unit/test_audit tests/unit/test_audit_dest \
 	tests/unit/test_audit_v1report
 
-# Runs the instance poller for tests/integration/audit-instinfo.sh.
-check_PROGRAMS += tests/unit/test_audit_instinfo
-tests_unit_test_audit_instinfo_SOURCES = tests/unit/test_audit_instinfo.c
-tests_unit_test_audit_instinfo_LDADD = $(IMDSGATE_LIBS) -lm
-
-AUDIT_INTEGRATION_TESTS = tests/integration/audit-instinfo.sh \
-	tests/integration/audit-shipping.sh tests/integration/audit-records.sh \
+AUDIT_INTEGRATION_TESTS = tests/integration/audit-shipping.sh tests/integration/audit-records.sh \
 	tests/integration/audit-rotation.sh tests/integration/audit-files.sh
 TESTS += $(AUDIT_INTEGRATION_TESTS)
 EXTRA_DIST += $(AUDIT_INTEGRATION_TESTS) tests/integration/zz-secret-scan.sh \

@@ -219,6 +219,7 @@ drop_privileges(const struct conf *conf, const struct privs_user *pu)
 static int
 run(const struct opts *o)
 {
+	struct instinfo_conf ic;
 	struct daemon d;
 	struct conf conf;
 	struct privs_user pu;
@@ -243,7 +244,8 @@ run(const struct opts *o)
 	d.px = proxy_new(d.base, &conf, rs);
 	if (proxy_listen_start(d.px, fds, conf.nlisten) == -1)
 		fatalx("cannot listen");
-	d.inst = instinfo_start(d.base, &conf);
+	daemon_instinfo_conf(&ic, &conf);
+	d.inst = instinfo_start(d.base, &ic);
 	if (conf.redirect_manage)
 		d.rw = redirect_watch_start(d.base, &rc, conf.redirect_check_ms,
 		                            redirect_gap, NULL);

@@ -9,7 +9,8 @@ libimdsgate_a_SOURCES += \
 	src/proxy/proxy_int.h src/proxy/proxy_identify.c src/proxy/proxy_limits.c \
 	src/proxy/daemon.c src/proxy/daemon.h \
 	src/proxy/conf.c src/proxy/conf.h \
-	src/proxy/instinfo.c src/proxy/instinfo.h
+	src/proxy/instinfo.h src/proxy/instinfo_int.h src/proxy/instinfo_poll.c \
+	src/proxy/instinfo_record.c
 
 sbin_PROGRAMS += imdsgated
 imdsgated_SOURCES = src/proxy/imdsgated.c
@@ -30,7 +31,12 @@ dist_man_MANS += man/imdsgated.8
 PROXY_ITESTS = tests/integration/proxy-basic.sh \
 	tests/integration/proxy-clients.sh tests/integration/proxy-faults.sh \
 	tests/integration/proxy-reload.sh tests/integration/proxy-modes.sh \
-	tests/integration/proxy-conf.sh
+	tests/integration/proxy-conf.sh tests/integration/proxy-instinfo.sh
 EXTRA_DIST += tests/integration/proxy-common.sh
 TESTS += $(PROXY_ITESTS)
 EXTRA_DIST += $(PROXY_ITESTS)
+
+# Runs the instance poller for tests/integration/proxy-instinfo.sh.
+check_PROGRAMS += tests/unit/test_instinfo
+tests_unit_test_instinfo_SOURCES = tests/unit/test_instinfo.c
+tests_unit_test_instinfo_LDADD = $(IMDSGATE_LIBS)

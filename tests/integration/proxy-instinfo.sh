@@ -8,7 +8,7 @@ source "$top_srcdir/tests/lib/netns.sh"
 need_root
 need_cmd jq
 ns_setup
-RUN=$top_builddir/tests/unit/test_audit_instinfo
+RUN=$top_builddir/tests/unit/test_instinfo
 LOG=$TMPD/audit.log
 SIMARGS=(-v --tokens required --instance-id i-0a1b2c3d4e5f60718
 	--account 111122223333 --region eu-west-3 --vpc-id vpc-0feedc0ffee
