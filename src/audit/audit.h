@@ -3,8 +3,8 @@
  * SecretAccessKey or Token. Writes never block the proxy: a failing
  * destination is reported on the diagnostics log at most once a minute
  * and its records are dropped. The writers return 0 when the record was
- * written, -1 when it was dropped (so a credential can be refused
- * rather than handed out unrecorded).
+ * written (or queued, when batching), -1 when it was dropped (so a
+ * credential can be refused rather than handed out unrecorded).
  *
  * One file per record kind: audit_request.c, audit_credential.c,
  * audit_instance.c, audit_error.c, audit_fold.c (refusals, folded when
@@ -103,6 +103,15 @@ int audit_extract_role(const char *path, char *role, size_t rolelen,
 /* The destination: write one rendered record (no newline) as one line;
  * 0, or -1 when it was dropped. */
 int audit_dest_write(const char *json, size_t len);
+/* Batching, for the daemon: records queue until audit_dest_flush (one
+ * write for them all), which the caller runs once an event-loop turn;
+ * kick(arg) is called when a first record is queued. NULL: every record
+ * is written at once (the default). syslog is never batched. */
+void audit_dest_batch(void (*kick)(void *), void *arg);
+/* Write what is queued: 0, or -1 when it, or any record since the last
+ * flush, was dropped (a queued credential_fetch among them: its
+ * credentials must not go out). */
+int audit_dest_flush(void);
 /* Where "syslog" sends its datagrams (default /dev/log). */
 void audit_dest_set_syslog_path(const char *);
 /* Records dropped since audit_open. */

@@ -20,6 +20,7 @@
 #include "common/log.h"
 
 #define AUDIT_WARN_EVERY 60            /* seconds between failure reports */
+#define AUDIT_BATCH_MAX (64 * 1024)    /* a batch is written at this size */
 #define AUDIT_SYSLOG_PRI (10 << 3 | 6) /* authpriv.info */
 #define AUDIT_SYSLOG_TAG "imdsgate-audit"
 
@@ -34,6 +35,13 @@ static struct {
 	time_t lastwarn;
 	int warned;
 	unsigned long dropped, dropped_reported;
+	/* batching (audit_dest_batch): records wait here for one write */
+	int batching;
+	struct buf batch;
+	unsigned nbatch; /* records in it */
+	int failed;      /* a record was dropped since the last flush */
+	void (*kick)(void *);
+	void *kick_arg;
 } ad = {.fd = -1, .syslog_path = "/dev/log"};
 
 void
@@ -206,6 +214,7 @@ audit_reopen(void)
 {
 	int fd;
 
+	audit_dest_flush(); /* what is queued belongs to the old file */
 	if (ad.kind == AD_FILE || ad.kind == AD_SYSLOG) {
 		if ((fd = audit_dest_open_fd()) == -1)
 			log_warnx(
@@ -233,17 +242,19 @@ audit_chown(uid_t uid, gid_t gid)
 void
 audit_close(void)
 {
+	audit_dest_flush();
 	audit_dest_close_fd();
 	ad.kind = AD_NONE;
 }
 
 /* Report a failing destination at most once a minute, with a count. */
 static void
-audit_dest_failed(const char *what)
+audit_dest_failed(const char *what, unsigned n)
 {
 	struct timespec now;
 
-	ad.dropped++;
+	ad.failed = 1;
+	ad.dropped += n;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (ad.warned && now.tv_sec - ad.lastwarn < AUDIT_WARN_EVERY)
 		return;
@@ -289,20 +300,49 @@ audit_dest_syslog_header(struct buf *b)
 	         AUDIT_SYSLOG_TAG, (long)getpid());
 }
 
-/* One record, one line, one write() (or send()): 0, or -1 dropped. */
+/* Lines (records, \n-terminated, or one syslog datagram) out in one
+ * write() or send(): 0, or -1 when they were dropped. */
+static int
+audit_dest_out(const char *p, size_t len, unsigned n)
+{
+	ssize_t w;
+
+	if (ad.fd == -1 && (ad.kind != AD_SYSLOG ||
+	                    (ad.fd = audit_dest_open_syslog()) == -1)) {
+		audit_dest_failed("not open", n);
+		return -1;
+	}
+	w = audit_dest_send(p, len);
+	if (w == (ssize_t)len)
+		return 0;
+	if (w >= 0 && ad.kind == AD_FILE)
+		audit_dest_untear(w);
+	if (w >= 0)
+		errno = EIO;
+	audit_dest_failed(w >= 0 ? "short write" : "write", n);
+	/* syslogd restarted: connect afresh for the next record. */
+	if (ad.kind == AD_SYSLOG && w < 0 && errno != EAGAIN)
+		audit_dest_close_fd();
+	return -1;
+}
+
+/* One record: syslog framing, or a line; sent now, or queued. */
 int
 audit_dest_write(const char *json, size_t len)
 {
 	struct buf b;
-	ssize_t n;
-	int r = 0;
+	int r;
 
 	if (ad.kind == AD_NONE)
 		return -1;
-	if (ad.fd == -1 && (ad.kind != AD_SYSLOG ||
-	                    (ad.fd = audit_dest_open_syslog()) == -1)) {
-		audit_dest_failed("not open");
-		return -1;
+	if (ad.batching && ad.kind != AD_SYSLOG) {
+		buf_add(&ad.batch, json, len);
+		buf_addc(&ad.batch, '\n');
+		if (ad.nbatch++ == 0 && ad.kick != NULL)
+			ad.kick(ad.kick_arg);
+		if (ad.batch.len >= AUDIT_BATCH_MAX)
+			audit_dest_flush();
+		return 0;
 	}
 	buf_init(&b);
 	if (ad.kind == AD_SYSLOG)
@@ -310,18 +350,39 @@ audit_dest_write(const char *json, size_t len)
 	buf_add(&b, json, len);
 	if (ad.kind != AD_SYSLOG)
 		buf_addc(&b, '\n');
-	n = audit_dest_send(b.data, b.len);
-	if (n != (ssize_t)b.len) {
-		r = -1;
-		if (n >= 0 && ad.kind == AD_FILE)
-			audit_dest_untear(n);
-		if (n >= 0)
-			errno = EIO;
-		audit_dest_failed(n >= 0 ? "short write" : "write");
-		/* syslogd restarted: connect afresh for the next record. */
-		if (ad.kind == AD_SYSLOG && n < 0 && errno != EAGAIN)
-			audit_dest_close_fd();
-	}
+	r = audit_dest_out(b.data, b.len, 1);
 	buf_free(&b);
 	return r;
+}
+
+/* Write what is queued (one write()); -1 when it, or any record since the
+ * last flush, was dropped. */
+int
+audit_dest_flush(void)
+{
+	int r;
+
+	if (ad.nbatch > 0) {
+		audit_dest_out(ad.batch.data, ad.batch.len, ad.nbatch);
+		buf_reset(&ad.batch);
+		ad.nbatch = 0;
+	}
+	r = ad.failed ? -1 : 0;
+	ad.failed = 0;
+	return r;
+}
+
+/* Batching: records wait for audit_dest_flush, which the caller runs once
+ * an event-loop turn (kick is called when a first record waits); NULL
+ * kick: write each record at once again. syslog is never batched (one
+ * datagram a record). */
+void
+audit_dest_batch(void (*kick)(void *), void *arg)
+{
+	audit_dest_flush();
+	ad.kick = kick;
+	ad.kick_arg = arg;
+	ad.batching = kick != NULL;
+	if (!ad.batching)
+		buf_free(&ad.batch);
 }

@@ -7,6 +7,7 @@ libimdsgate_a_SOURCES += \
 	src/proxy/proxy.h src/proxy/proxy.c src/proxy/proxy_listen.c src/proxy/proxy_client.c \
 	src/proxy/proxy_request.c src/proxy/proxy_upstream.c src/proxy/proxy_pool.c \
 	src/proxy/proxy_int.h src/proxy/proxy_identify.c src/proxy/proxy_limits.c \
+	src/proxy/proxy_turn.c \
 	src/proxy/daemon.c src/proxy/daemon.h \
 	src/proxy/conf.c src/proxy/conf.h \
 	src/proxy/instinfo.h src/proxy/instinfo_int.h src/proxy/instinfo_poll.c \

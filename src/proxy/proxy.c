@@ -62,6 +62,14 @@ proxy_fold_arm(struct proxy *px)
 		evtimer_add(px->fold_ev, &tv);
 }
 
+/* client_timeout as libevent takes it, shared by every connection. */
+static void
+proxy_client_tv(struct proxy *px)
+{
+	px->client_tv.tv_sec = px->conf.client_timeout_ms / 1000;
+	px->client_tv.tv_usec = (px->conf.client_timeout_ms % 1000) * 1000;
+}
+
 struct proxy *
 proxy_new(struct event_base *base, const struct conf *conf,
           struct ruleset *rules)
@@ -71,6 +79,7 @@ proxy_new(struct event_base *base, const struct conf *conf,
 
 	px->base = base;
 	px->conf = *conf;
+	proxy_client_tv(px);
 	px->rules = rules;
 	px->tokens = token_new();
 	TAILQ_INIT(&px->conns);
@@ -78,6 +87,8 @@ proxy_new(struct event_base *base, const struct conf *conf,
 	LIST_INIT(&px->uids);
 	px->reap_ev = event_new(base, -1, 0, proxy_reap, px);
 	px->fold_ev = evtimer_new(base, proxy_fold, px);
+	TAILQ_INIT(&px->commits);
+	proxy_turn_init(px);
 	px->expire_ev = evtimer_new(base, proxy_expire, px);
 	evtimer_add(px->expire_ev, &tv);
 	peer_set_process(conf->peer_process);
@@ -93,6 +104,7 @@ proxy_free(struct proxy *px)
 	event_free(px->reap_ev);
 	audit_fold_flush(INT64_MAX); /* what is still folded, then forget */
 	event_free(px->fold_ev);
+	proxy_turn_free(px);
 	proxy_listen_stop(px);
 	proxy_pool_free(px);
 	if (px->pause_ev != NULL)
@@ -128,6 +140,7 @@ proxy_reload(struct proxy *px, const struct conf *conf, struct ruleset *rules)
 	px->conf.nlisten = old.nlisten;
 	memcpy(px->conf.user, old.user, sizeof old.user);
 	px->conf.peer_process = old.peer_process;
+	proxy_client_tv(px);
 }
 
 /* The stop bound expired: leave with whatever is still in flight. */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include "proxy/conf.h"
 
@@ -18,11 +19,13 @@ struct token_table;
 struct proxy_pool;
 struct ruleset;
 struct pconn;
+struct preq;
 struct proxy_uid;
 
 struct proxy {
 	struct event_base *base;
 	struct conf conf;
+	struct timeval client_tv; /* conf.client_timeout_ms */
 	struct ruleset *rules;
 	struct token_table *tokens;
 	struct evconnlistener *lis[CONF_MAXLISTEN];
@@ -32,6 +35,10 @@ struct proxy {
 	struct event *expire_ev;
 	struct event *reap_ev; /* frees dead connections from the loop */
 	struct event *fold_ev; /* writes folded refusals' summaries */
+	struct event *turn_ev; /* the end of a loop turn (proxy_turn.c) */
+	int turn_wanted;
+	TAILQ_HEAD(, pconn) dirty;  /* answers to write at the turn's end */
+	TAILQ_HEAD(, preq) commits; /* credentials waiting for their record */
 	int stopping;
 	int nconns;
 	TAILQ_HEAD(, pconn) conns; /* alive */

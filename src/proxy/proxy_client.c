@@ -7,6 +7,7 @@
  * but freed only from the event loop, once nothing refers to it. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -67,6 +68,9 @@ proxy_client_lost(struct pconn *c, const char *why)
 		proxy_request_abort(r, why);
 	if (c->state == PCONN_IDENTIFYING)
 		proxy_identify_cancel(c);
+	if (c->dirty)
+		TAILQ_REMOVE(&px->dirty, c, dentry);
+	c->dirty = 0;
 	proxy_limits_release(px, c);
 	if (c->timer != NULL)
 		event_free(c->timer);
@@ -155,21 +159,73 @@ proxy_client_close(struct pconn *c)
 		proxy_client_finish(c);
 }
 
-/* Output flushed (or below the bound we wait for): the request may go on
- * streaming, the next head may be read, or we close. */
+/* Output went out (all of it, or below the bound we wait for): the
+ * request may go on streaming, the next head may be read (from the loop:
+ * its record must be written before its answer), or we close. */
+static void
+proxy_client_drained(struct pconn *c)
+{
+	if (c->state == PCONN_BUSY)
+		proxy_request_drained(c->req);
+	else if (c->state == PCONN_CLOSING && proxy_client_pending(c) == 0)
+		proxy_client_finish(c);
+	else if (c->state == PCONN_READING && c->out_wait) {
+		proxy_client_unhold(c);
+		bufferevent_trigger(c->bev, EV_READ,
+		                    BEV_TRIG_IGNORE_WATERMARKS |
+		                        BEV_TRIG_DEFER_CALLBACKS);
+	}
+}
+
+/* libevent wrote what the socket would not take at once. */
 static void
 proxy_client_write(struct bufferevent *bev, void *arg)
 {
 	struct pconn *c = arg;
 
-	if (c->state == PCONN_BUSY)
-		proxy_request_drained(c->req);
-	else if (c->state == PCONN_CLOSING)
-		proxy_client_finish(c);
-	else if (c->state == PCONN_READING && c->out_wait) {
-		proxy_client_unhold(c);
-		proxy_client_read(bev, c);
+	if (proxy_client_pending(c) == 0) {
+		c->wait_write = 0;
+		bufferevent_disable(bev, EV_WRITE);
 	}
+	proxy_client_drained(c);
+}
+
+/* The end of the turn: straight to the socket. Only what it does not take
+ * is left to libevent (EV_WRITE, with the write timeout). */
+void
+proxy_client_flush(struct pconn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	int n;
+
+	if (c->dead || c->wait_write || evbuffer_get_length(out) == 0)
+		return;
+	/* a bufferevent's output is frozen at its start for all but
+	 * libevent's own writes: do as libevent does */
+	evbuffer_unfreeze(out, 1);
+	n = evbuffer_write(out, bufferevent_getfd(c->bev));
+	evbuffer_freeze(out, 1);
+	if (n == -1 && errno != EAGAIN && errno != EINTR) {
+		proxy_client_lost(c, "client went away");
+		return;
+	}
+	if (evbuffer_get_length(out) > 0) {
+		c->wait_write = 1;
+		bufferevent_enable(c->bev, EV_WRITE);
+		return;
+	}
+	proxy_client_drained(c);
+}
+
+/* Output was queued: write it at the end of the turn. */
+static void
+proxy_client_dirty(struct pconn *c)
+{
+	if (c->dirty)
+		return;
+	c->dirty = 1;
+	TAILQ_INSERT_TAIL(&c->px->dirty, c, dentry);
+	proxy_turn_want(c->px);
 }
 
 /* EOF, error or idle timeout. After a FIN the requests already sent
@@ -194,13 +250,15 @@ proxy_client_event(struct bufferevent *bev, short what, void *arg)
 void
 proxy_client_send(struct pconn *c, const void *data, size_t len)
 {
-	bufferevent_write(c->bev, data, len);
+	evbuffer_add(bufferevent_get_output(c->bev), data, len);
+	proxy_client_dirty(c);
 }
 
 void
 proxy_client_send_from(struct pconn *c, struct evbuffer *from, size_t len)
 {
 	evbuffer_remove_buffer(from, bufferevent_get_output(c->bev), len);
+	proxy_client_dirty(c);
 }
 
 size_t
@@ -291,7 +349,10 @@ proxy_client_read(struct bufferevent *bev, void *arg)
 	evbuffer_drain(in, used < 0 ? len : (size_t)used);
 	c->req = r;
 	c->state = PCONN_BUSY;
-	bufferevent_disable(bev, EV_READ);
+	/* reading goes on (bounded by the input's high-water mark, no
+	 * epoll_ctl per request), but the idle timeout does not run while
+	 * the request does */
+	bufferevent_set_timeouts(bev, NULL, &c->px->client_tv);
 	proxy_request_start(r, ++c->nreq >= PROXY_CONN_REQUESTS);
 }
 
@@ -306,8 +367,7 @@ proxy_client_done(struct pconn *c, int keepalive)
 		return;
 	}
 	c->state = PCONN_READING;
-	if (!c->eof)
-		bufferevent_enable(c->bev, EV_READ);
+	bufferevent_set_timeouts(c->bev, &c->px->client_tv, &c->px->client_tv);
 	/* the next buffered request, from the loop (no recursion) */
 	bufferevent_trigger(c->bev, EV_READ,
 	                    BEV_TRIG_IGNORE_WATERMARKS |
@@ -365,7 +425,6 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
                  int socklen)
 {
 	struct pconn *c = xcalloc(1, sizeof *c);
-	struct timeval tv;
 
 	c->px = px;
 	c->references = 1;
@@ -377,12 +436,12 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 	c->bev = bufferevent_socket_new(px->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	TAILQ_INSERT_TAIL(&px->conns, c, entry);
 	px->nconns++;
-	tv.tv_sec = px->conf.client_timeout_ms / 1000;
-	tv.tv_usec = (px->conf.client_timeout_ms % 1000) * 1000;
-	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_set_timeouts(c->bev, &px->client_tv, &px->client_tv);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, PROXY_CLIENT_IN_MAX);
 	bufferevent_setcb(c->bev, proxy_client_read, proxy_client_write,
 	                  proxy_client_event, c);
-	bufferevent_enable(c->bev, EV_WRITE);
+	/* answers are written at the end of the turn, libevent is asked
+	 * only when the socket is full (proxy_client_flush) */
+	bufferevent_disable(c->bev, EV_WRITE);
 	proxy_client_identify(c);
 }

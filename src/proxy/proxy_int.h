@@ -69,6 +69,8 @@ struct pconn { /* one client connection */
 	struct peer_info peer;
 	struct proxy_uid *uidc;
 	int eof;             /* the client sent FIN */
+	int dirty;           /* on px->dirty: output to write */
+	int wait_write;      /* the socket was full: libevent writes */
 	int out_wait;        /* reading stopped until the output drains */
 	unsigned nreq;       /* requests started on it */
 	struct event *timer; /* the caller lookup, then a whole head */
@@ -76,6 +78,7 @@ struct pconn { /* one client connection */
 	struct preq *req;
 	TAILQ_ENTRY(pconn) entry;  /* px->conns, then px->reap */
 	TAILQ_ENTRY(pconn) uentry; /* its uid's */
+	TAILQ_ENTRY(pconn) dentry; /* px->dirty */
 };
 
 /* proxy_client.c: the connection. The request sends through it and says
@@ -93,6 +96,14 @@ void proxy_client_lost(struct pconn *, const char *why);
 void proxy_client_ref(struct pconn *);
 void proxy_client_unref(struct pconn *);
 void proxy_client_reap(struct proxy *);
+/* At the end of the turn: write the queued output to the socket. */
+void proxy_client_flush(struct pconn *);
+
+/* proxy_turn.c: the end of an event-loop turn (audit records, then
+ * credentials waiting for theirs, then the clients' output). */
+void proxy_turn_init(struct proxy *);
+void proxy_turn_free(struct proxy *);
+void proxy_turn_want(struct proxy *);
 
 /* proxy_identify.c: who is calling. The uid now (the limits need it),
  * the rest (process, groups) completes through proxy_client_identified,
@@ -111,6 +122,9 @@ struct preq *proxy_request_parse(struct pconn *, const char *, size_t,
 void proxy_request_start(struct preq *, int last); /* last: then close */
 void proxy_request_drained(struct preq *);         /* client output is out */
 void proxy_request_abort(struct preq *, const char *why);
+/* The turn's audit records were written (ok) or not: send or refuse the
+ * credentials that waited for theirs. */
+void proxy_request_commit_all(struct proxy *, int ok);
 
 /* proxy_upstream.c: one request carried to the IMDS, its answer back. */
 struct pupstream_req { /* what goes upstream, built by the request */

@@ -126,6 +126,8 @@ proxy_pool_put(struct proxy *px, const struct sockaddr_storage *addr,
 	bufferevent_set_timeouts(bev, &tv, NULL);
 	bufferevent_setcb(bev, proxy_pool_idle_read, NULL,
 	                  proxy_pool_idle_event, i);
+	/* writes go straight to the socket when it is reused */
+	bufferevent_disable(bev, EV_WRITE);
 	bufferevent_enable(bev, EV_READ);
 }
 

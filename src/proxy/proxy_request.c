@@ -26,6 +26,7 @@ enum preq_state {
 	PREQ_PARSED,    /* checks to run */
 	PREQ_FORWARDED, /* waiting for the upstream's head */
 	PREQ_BODY,      /* the upstream's body is coming */
+	PREQ_COMMIT,    /* credentials held until their record is written */
 	PREQ_ENDED      /* answered or abandoned, and recorded */
 };
 
@@ -54,6 +55,7 @@ struct preq {
 	struct buf head; /* the upstream's head, filtered */
 	struct buf body; /* a held body */
 	struct pupstream *up;
+	TAILQ_ENTRY(preq) commit; /* px->commits, while PREQ_COMMIT */
 };
 
 static const struct pupstream_cb proxy_request_upcb;
@@ -141,6 +143,8 @@ proxy_request_abort(struct preq *r, const char *why)
 		r->reason = why;
 	if (r->reason == NULL)
 		r->reason = "connection closed";
+	if (r->state == PREQ_COMMIT)
+		TAILQ_REMOVE(&r->px->commits, r, commit);
 	r->state = PREQ_ENDED;
 	proxy_request_record(r);
 	proxy_request_free(r);
@@ -413,38 +417,79 @@ proxy_request_cred_unrecorded(struct preq *r)
 	            "its credential_fetch record could not be written");
 }
 
-/* A credential body goes out only once its credential_fetch record is
- * written: never a credential without its record (fail closed). */
-static int
-proxy_request_cred_record(struct preq *r)
+/* The held body goes out. */
+static void
+proxy_request_deliver(struct preq *r)
 {
-	if (!r->is_cred || r->status != 200)
-		return 0;
-	if (audit_credential_fetch(r->c->peer_ok ? &r->c->peer : NULL, r->upath,
-	                           r->body.data, r->body.len) != -1)
-		return 0;
-	proxy_request_cred_unrecorded(r);
-	proxy_request_reply(r, 503, "credential record not written", 0);
-	return -1;
+	proxy_request_send_head(r, (int64_t)r->body.len);
+	proxy_client_send(r->c, r->body.data, r->body.len);
+	r->bytes = r->body.len;
+	proxy_request_end(r);
 }
 
-/* The upstream's answer is complete: a held body goes out now. */
+/* Its credential_fetch record could not be written: refuse. */
+static void
+proxy_request_cred_refuse(struct preq *r)
+{
+	proxy_request_cred_unrecorded(r);
+	proxy_request_reply(r, 503, "credential record not written", 0);
+}
+
+/* A credential body goes out only once its credential_fetch record is
+ * written: never a credential without its record (fail closed). The
+ * record is queued with the turn's others; the body waits for the end of
+ * the turn, when they are written (proxy_request_commit_all). */
+static void
+proxy_request_cred(struct preq *r)
+{
+	switch (audit_credential_fetch(r->c->peer_ok ? &r->c->peer : NULL,
+	                               r->upath, r->body.data, r->body.len)) {
+	case 1: /* not credentials (a listing): nothing to wait for */
+		proxy_request_deliver(r);
+		break;
+	case 0:
+		r->state = PREQ_COMMIT;
+		TAILQ_INSERT_TAIL(&r->px->commits, r, commit);
+		proxy_turn_want(r->px);
+		break;
+	default:
+		proxy_request_cred_refuse(r);
+	}
+}
+
+void
+proxy_request_commit_all(struct proxy *px, int ok)
+{
+	struct preq *r;
+
+	while ((r = TAILQ_FIRST(&px->commits)) != NULL) {
+		TAILQ_REMOVE(&px->commits, r, commit);
+		r->state = PREQ_BODY;
+		if (ok)
+			proxy_request_deliver(r);
+		else
+			proxy_request_cred_refuse(r);
+	}
+}
+
+/* The upstream's answer is complete: a held body goes out now, or, for
+ * credentials, once their record is written. */
 static void
 proxy_request_up_done(void *arg)
 {
 	struct preq *r = arg;
 
 	r->up = NULL;
-	if (r->hold) {
-		if (r->is_token_put && r->status == 200)
-			proxy_request_learn(r);
-		if (proxy_request_cred_record(r) == -1)
-			return; /* answered 503 and ended */
-		proxy_request_send_head(r, (int64_t)r->body.len);
-		proxy_client_send(r->c, r->body.data, r->body.len);
-		r->bytes = r->body.len;
+	if (!r->hold) {
+		proxy_request_end(r);
+		return;
 	}
-	proxy_request_end(r);
+	if (r->is_token_put && r->status == 200)
+		proxy_request_learn(r);
+	if (r->is_cred && r->status == 200)
+		proxy_request_cred(r);
+	else
+		proxy_request_deliver(r);
 }
 
 /* The upstream gave up: a clean local answer when nothing was sent yet,

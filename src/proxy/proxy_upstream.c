@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -120,6 +121,24 @@ proxy_upstream_request(struct pupstream *up, struct buf *b)
 	buf_addstr(b, "\r\n");
 }
 
+/* On a kept-alive connection the request goes straight to the socket:
+ * libevent is asked to write only what it does not take at once (no
+ * epoll_ctl per request). */
+static void
+proxy_upstream_send(struct pupstream *up, const char *p, size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(up->bev);
+	ssize_t n = write(bufferevent_getfd(up->bev), p, len);
+
+	if (n < 0)
+		n = 0; /* an error shows on the read side */
+	if ((size_t)n < len) {
+		evbuffer_add(out, p + n, len - (size_t)n);
+		bufferevent_enable(up->bev, EV_WRITE);
+	}
+	bufferevent_enable(up->bev, EV_READ);
+}
+
 static int
 proxy_upstream_connect(struct pupstream *up)
 {
@@ -142,10 +161,14 @@ proxy_upstream_connect(struct pupstream *up)
 	                  proxy_upstream_event, up);
 	buf_init(&b);
 	proxy_upstream_request(up, &b);
-	bufferevent_write(up->bev, b.data, b.len);
+	if (up->reused)
+		proxy_upstream_send(up, b.data, b.len);
+	else {
+		bufferevent_write(up->bev, b.data, b.len);
+		bufferevent_enable(up->bev, EV_READ | EV_WRITE);
+	}
 	explicit_bzero(b.data, b.len);
 	buf_free(&b);
-	bufferevent_enable(up->bev, EV_READ | EV_WRITE);
 	return 0;
 }
 
