@@ -16,4 +16,23 @@ int audit_record_end(struct jsonw *, struct buf *);
  * NULL). */
 void audit_record_caller(struct jsonw *, const struct peer_info *);
 
+/* audit_json.c: a strict JSON reader for credential bodies. Each field
+ * names a top-level member to keep: found, whether it is a string, its
+ * decoded length, and (when shorter than outlen) the string in out. */
+struct audit_json_field {
+	const char *key;
+	char *out;
+	size_t outlen;
+	int found, is_string;
+	size_t len;
+};
+enum audit_json_result {
+	AUDIT_JSON_OBJECT,   /* valid, an object */
+	AUDIT_JSON_OTHER,    /* valid, an array */
+	AUDIT_JSON_INVALID,  /* not JSON (a listing, an error page, cut) */
+	AUDIT_JSON_DUPLICATE /* a key twice in an object */
+};
+enum audit_json_result audit_json_read(const char *, size_t,
+                                       struct audit_json_field *, int n);
+
 #endif
