@@ -29,9 +29,18 @@ void audit_close(void);
 /* instance_id is added to every record once known. */
 void audit_set_instance_id(const char *);
 
+/* The caller's fields rendered once, for a connection's every record. */
+struct audit_caller {
+	char *json;
+	size_t len;
+};
+void audit_caller_render(struct audit_caller *, const struct peer_info *);
+void audit_caller_free(struct audit_caller *);
+
 struct audit_req {
-	const struct peer_info *peer; /* NULL when unknown */
-	const char *client;           /* "IP:PORT" of the caller */
+	const struct peer_info *peer;      /* NULL when unknown */
+	const struct audit_caller *caller; /* its rendering, or NULL */
+	const char *client;                /* "IP:PORT" of the caller */
 	const char *method;
 	const char *path;   /* the path as requested */
 	int status;         /* status sent to the client */
@@ -64,6 +73,9 @@ int audit_fold_flush(int64_t now_ms);
  * JSON object (the role listing) writes nothing and returns 1. */
 int audit_credential_fetch(const struct peer_info *, const char *path,
                            const char *body, size_t len);
+/* The same with the caller rendered (audit_caller_render). */
+int audit_credential_fetch_by(const struct audit_caller *, const char *path,
+                              const char *body, size_t len);
 
 /* One network interface of the instance (network/interfaces/macs/MAC/). */
 struct audit_iface {

@@ -9,11 +9,10 @@ int
 audit_error(const char *what, const char *detail)
 {
 	struct jsonw jw;
-	struct buf b;
 
-	audit_record_begin(&jw, &b, "error");
+	audit_record_begin(&jw, "error");
 	jw_str(&jw, "what", what);
 	if (detail != NULL)
 		jw_str(&jw, "detail", detail);
-	return audit_record_end(&jw, &b);
+	return audit_record_end(&jw);
 }

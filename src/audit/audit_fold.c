@@ -107,9 +107,8 @@ audit_fold_record(struct audit_fold *f)
 {
 	char ts[TIMEFMT_LEN], key[8];
 	struct jsonw jw;
-	struct buf b;
 
-	audit_record_begin(&jw, &b, "refusals_folded");
+	audit_record_begin(&jw, "refusals_folded");
 	if (f->known) {
 		jw_uint(&jw, "uid", f->uid);
 		jw_str(&jw, "user", f->user);
@@ -125,7 +124,7 @@ audit_fold_record(struct audit_fold *f)
 		jw_uint(&jw, key, f->status[i]);
 	}
 	jw_obj_end(&jw);
-	audit_record_end(&jw, &b);
+	audit_record_end(&jw);
 	f->folded = 0;
 	memset(f->status, 0, sizeof f->status);
 }

@@ -40,11 +40,10 @@ int
 audit_instance(const struct audit_instance *in)
 {
 	struct jsonw jw;
-	struct buf b;
 
 	if (in->instance_id != NULL)
 		audit_set_instance_id(in->instance_id);
-	audit_record_begin(&jw, &b, "instance");
+	audit_record_begin(&jw, "instance");
 	jw_str(&jw, "account_id", in->account_id);
 	jw_str(&jw, "region", in->region);
 	audit_strv(&jw, "private_ips", in->private_ips);
@@ -53,5 +52,5 @@ audit_instance(const struct audit_instance *in)
 	audit_strv(&jw, "macs", in->macs);
 	jw_bool(&jw, "require_token", in->require_token);
 	audit_ifaces(&jw, in);
-	return audit_record_end(&jw, &b);
+	return audit_record_end(&jw);
 }

@@ -8,13 +8,20 @@
 
 struct peer_info;
 
-/* ts, event and instance_id, in that order. */
-void audit_record_begin(struct jsonw *, struct buf *, const char *event);
+/* ts, event and instance_id, in that order (one record at a time). */
+void audit_record_begin(struct jsonw *, const char *event);
 /* Close the object and write it: 0, or -1 when it was dropped. */
-int audit_record_end(struct jsonw *, struct buf *);
+int audit_record_end(struct jsonw *);
 /* uid, user, gids, pid, comm, exe: who made the connection (none for
- * NULL). */
+ * NULL); audit_record_who takes them from a rendering when there is one. */
 void audit_record_caller(struct jsonw *, const struct peer_info *);
+void audit_record_who(struct jsonw *, const struct audit_caller *,
+                      const struct peer_info *);
+/* Members with keys of ours (identifiers, never data): a number without
+ * printf, a string escaped, a value that needs no escaping. */
+void audit_record_num(struct jsonw *, const char *key, int64_t);
+void audit_record_str(struct jsonw *, const char *key, const char *);
+void audit_record_raw(struct jsonw *, const char *key, const char *);
 
 /* audit_json.c: a strict JSON reader for credential bodies. Each field
  * names a top-level member to keep: found, whether it is a string, its

@@ -153,6 +153,11 @@ aj_escape(struct aj *j, struct buf *out)
 	return 0;
 }
 
+/* The bytes a string takes as they are: printable ASCII but for the
+ * quote and the backslash (a table: every byte of a body is asked). */
+static const unsigned char aj_plain[256] = {
+    [0x20] = 1, [0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7f] = 1};
+
 /* A string (p at its quote), decoded into out unless out is NULL. */
 static int
 aj_string(struct aj *j, struct buf *out)
@@ -162,9 +167,7 @@ aj_string(struct aj *j, struct buf *out)
 
 	j->p++;
 	for (;;) {
-		for (run = j->p; j->p < j->end && *j->p >= 0x20 &&
-		                 *j->p < 0x80 && *j->p != '"' && *j->p != '\\';
-		     j->p++)
+		for (run = j->p; j->p < j->end && aj_plain[*j->p]; j->p++)
 			;
 		if (out != NULL)
 			buf_add(out, run, (size_t)(j->p - run));

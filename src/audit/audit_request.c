@@ -8,22 +8,22 @@ int
 audit_request(const struct audit_req *r)
 {
 	struct jsonw jw;
-	struct buf b;
 
-	audit_record_begin(&jw, &b, "request");
-	audit_record_caller(&jw, r->peer);
+	audit_record_begin(&jw, "request");
+	audit_record_who(&jw, r->caller, r->peer);
 	if (r->client != NULL)
-		jw_str(&jw, "client", r->client);
-	jw_str(&jw, "method", r->method);
-	jw_str(&jw, "path", r->path);
-	jw_int(&jw, "status", r->status);
-	jw_uint(&jw, "bytes", r->bytes);
-	jw_str(&jw, "decision", r->allow ? "allow" : "deny");
+		audit_record_str(&jw, "client", r->client);
+	audit_record_str(&jw, "method", r->method);
+	audit_record_str(&jw, "path", r->path);
+	audit_record_num(&jw, "status", r->status);
+	audit_record_num(&jw, "bytes", (int64_t)r->bytes);
+	audit_record_raw(&jw, "decision", r->allow ? "\"allow\"" : "\"deny\"");
 	if (r->rule != NULL)
-		jw_str(&jw, "rule", r->rule);
-	jw_str(&jw, "mode", r->audit_mode ? "audit" : "enforce");
-	jw_int(&jw, "imds_version", r->imds_version == 1 ? 1 : 2);
+		audit_record_str(&jw, "rule", r->rule);
+	audit_record_raw(&jw, "mode",
+	                 r->audit_mode ? "\"audit\"" : "\"enforce\"");
+	audit_record_raw(&jw, "imds_version", r->imds_version == 1 ? "1" : "2");
 	if (r->reason != NULL)
-		jw_str(&jw, "reason", r->reason);
-	return audit_record_end(&jw, &b);
+		audit_record_str(&jw, "reason", r->reason);
+	return audit_record_end(&jw);
 }

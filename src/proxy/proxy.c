@@ -105,6 +105,7 @@ proxy_free(struct proxy *px)
 	audit_fold_flush(INT64_MAX); /* what is still folded, then forget */
 	event_free(px->fold_ev);
 	proxy_turn_free(px);
+	proxy_request_spares_free(px);
 	proxy_listen_stop(px);
 	proxy_pool_free(px);
 	if (px->pause_ev != NULL)

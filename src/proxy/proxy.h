@@ -39,6 +39,8 @@ struct proxy {
 	int turn_wanted;
 	TAILQ_HEAD(, pconn) dirty;  /* answers to write at the turn's end */
 	TAILQ_HEAD(, preq) commits; /* credentials waiting for their record */
+	struct preq *spare_req;     /* request structures to reuse */
+	int nspare_req;
 	int stopping;
 	int nconns;
 	TAILQ_HEAD(, pconn) conns; /* alive */

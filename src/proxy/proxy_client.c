@@ -50,6 +50,7 @@ proxy_client_reap(struct proxy *px)
 
 	while ((c = TAILQ_FIRST(&px->reap)) != NULL) {
 		TAILQ_REMOVE(&px->reap, c, entry);
+		audit_caller_free(&c->caller);
 		free(c);
 	}
 }
@@ -415,6 +416,8 @@ proxy_client_identified(struct pconn *c)
 {
 	if (c->dead || c->state != PCONN_IDENTIFYING)
 		return;
+	if (c->peer_ok)
+		audit_caller_render(&c->caller, &c->peer);
 	proxy_client_disarm(c);
 	c->state = PCONN_READING;
 	bufferevent_enable(c->bev, EV_READ);

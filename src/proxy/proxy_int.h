@@ -13,6 +13,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include "audit/audit.h"
 #include "proxy/http.h"
 #include "proxy/proxy.h"
 #include "sys/peer.h"
@@ -67,6 +68,7 @@ struct pconn { /* one client connection */
 	char client_str[64];
 	int peer_ok;
 	struct peer_info peer;
+	struct audit_caller caller; /* peer rendered for its records */
 	struct proxy_uid *uidc;
 	int eof;             /* the client sent FIN */
 	int dirty;           /* on px->dirty: output to write */
@@ -125,6 +127,7 @@ void proxy_request_abort(struct preq *, const char *why);
 /* The turn's audit records were written (ok) or not: send or refuse the
  * credentials that waited for theirs. */
 void proxy_request_commit_all(struct proxy *, int ok);
+void proxy_request_spares_free(struct proxy *);
 
 /* proxy_upstream.c: one request carried to the IMDS, its answer back. */
 struct pupstream_req { /* what goes upstream, built by the request */

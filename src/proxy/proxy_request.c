@@ -6,6 +6,7 @@
  * exactly one place, which writes its record. */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +35,7 @@ struct preq {
 	struct pconn *c; /* referenced */
 	struct proxy *px;
 	enum preq_state state;
-	int bad_head; /* refused by the parser */
-	struct http_req http;
-	struct normpath np;
-	char upath[NORMPATH_MAX + 64];
+	int bad_head;          /* refused by the parser */
 	struct ruleset *rules; /* the set it started with */
 	struct rules_decision dec;
 	int status;
@@ -52,32 +50,94 @@ struct preq {
 	int hold;      /* the body is read whole before it is sent */
 	size_t cap;
 	long token_ttl;
-	struct buf head; /* the upstream's head, filtered */
-	struct buf body; /* a held body */
 	struct pupstream *up;
 	TAILQ_ENTRY(preq) commit; /* px->commits, while PREQ_COMMIT */
+	struct preq *next_spare;  /* px->spare_req */
+	/* Kept across reuse (proxy_request_get clears what is above): the
+	 * buffers keep their memory, the parsers write what follows. */
+	struct buf head; /* the upstream's head, filtered */
+	struct buf body; /* a held body */
+	struct normpath np;
+	char upath[NORMPATH_MAX + 64];
+	struct http_req http;
 };
 
+#define PROXY_REQ_SPARE 64              /* request structures kept */
+#define PROXY_REQ_SPARE_BUF (64 * 1024) /* larger buffers are not */
+
 static const struct pupstream_cb proxy_request_upcb;
+
+/* A request structure, a spare one when there is one (a request costs no
+ * 16 kB allocation and clearing); only the fields before its buffers are
+ * cleared. */
+static struct preq *
+proxy_request_get(struct proxy *px)
+{
+	struct preq *r = px->spare_req;
+
+	if (r != NULL) {
+		px->spare_req = r->next_spare;
+		px->nspare_req--;
+	} else {
+		r = xmalloc(sizeof *r);
+		buf_init(&r->head);
+		buf_init(&r->body);
+	}
+	memset(r, 0, offsetof(struct preq, head));
+	buf_reset(&r->head);
+	buf_reset(&r->body);
+	return r;
+}
+
+static void
+proxy_request_put(struct proxy *px, struct preq *r)
+{
+	if (px->nspare_req >= PROXY_REQ_SPARE ||
+	    r->head.cap > PROXY_REQ_SPARE_BUF ||
+	    r->body.cap > PROXY_REQ_SPARE_BUF) {
+		buf_free(&r->head);
+		buf_free(&r->body);
+		free(r);
+		return;
+	}
+	r->next_spare = px->spare_req;
+	px->spare_req = r;
+	px->nspare_req++;
+}
+
+/* At exit. */
+void
+proxy_request_spares_free(struct proxy *px)
+{
+	struct preq *r;
+
+	while ((r = px->spare_req) != NULL) {
+		px->spare_req = r->next_spare;
+		buf_free(&r->head);
+		buf_free(&r->body);
+		free(r);
+	}
+	px->nspare_req = 0;
+}
 
 struct preq *
 proxy_request_parse(struct pconn *c, const char *buf, size_t len, int *used)
 {
-	struct preq *r = xcalloc(1, sizeof *r);
+	struct preq *r = proxy_request_get(c->px);
 
 	if ((*used = http_req_parse(buf, len, &r->http)) == 0) {
-		free(r);
+		proxy_request_put(c->px, r);
 		return NULL;
 	}
 	r->bad_head = *used < 0;
 	r->c = c;
 	r->px = c->px;
 	proxy_client_ref(c);
-	buf_init(&r->head);
-	buf_init(&r->body);
 	return r;
 }
 
+/* Nothing of a request outlives it: the token and a held body (a
+ * credential, a token) are wiped before the structure is reused. */
 static void
 proxy_request_free(struct preq *r)
 {
@@ -85,12 +145,11 @@ proxy_request_free(struct preq *r)
 		proxy_upstream_abort(r->up);
 	if (r->rules != NULL)
 		rules_unref(r->rules);
-	if (r->body.data != NULL)
-		explicit_bzero(r->body.data, r->body.cap);
-	buf_free(&r->body);
-	buf_free(&r->head);
-	explicit_bzero(r->http.token, sizeof r->http.token);
-	free(r);
+	if (r->body.len > 0)
+		explicit_bzero(r->body.data, r->body.len);
+	explicit_bzero(r->http.token,
+	               strnlen(r->http.token, sizeof r->http.token));
+	proxy_request_put(r->px, r);
 }
 
 /* The request's record (a credential body had its own before it went
@@ -102,6 +161,7 @@ proxy_request_record(struct preq *r)
 
 	memset(&a, 0, sizeof a);
 	a.peer = r->c->peer_ok ? &r->c->peer : NULL;
+	a.caller = r->c->caller.json != NULL ? &r->c->caller : NULL;
 	a.client = r->c->client_str;
 	a.method = r->http.method_str[0] ? r->http.method_str : "-";
 	a.path = r->http.target[0] ? r->http.target : "-";
@@ -327,12 +387,16 @@ proxy_request_drained(struct preq *r)
 static void
 proxy_request_send_head(struct preq *r, int64_t len)
 {
-	char cl[48];
+	char d[24], *p = d + sizeof d;
+	uint64_t u = (uint64_t)len;
 
 	if (len >= 0) {
-		snprintf(cl, sizeof cl, "Content-Length: %lld\r\n",
-		         (long long)len);
-		buf_addstr(&r->head, cl);
+		do
+			*--p = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		buf_add(&r->head, "Content-Length: ", 16);
+		buf_add(&r->head, p, (size_t)(d + sizeof d - p));
+		buf_add(&r->head, "\r\n", 2);
 	}
 	if (!r->keepalive)
 		buf_addstr(&r->head, "Connection: close\r\n");
@@ -442,8 +506,9 @@ proxy_request_cred_refuse(struct preq *r)
 static void
 proxy_request_cred(struct preq *r)
 {
-	switch (audit_credential_fetch(r->c->peer_ok ? &r->c->peer : NULL,
-	                               r->upath, r->body.data, r->body.len)) {
+	switch (audit_credential_fetch_by(
+	    r->c->caller.json != NULL ? &r->c->caller : NULL, r->upath,
+	    r->body.data, r->body.len)) {
 	case 1: /* not credentials (a listing): nothing to wait for */
 		proxy_request_deliver(r);
 		break;

@@ -9,6 +9,7 @@
  * the client connection. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -97,28 +98,70 @@ proxy_upstream_fail(struct pupstream *up, int status, const char *why)
 	cb->fail(arg, status, why);
 }
 
+/* "Host: ADDRESS\r\n" for an upstream, formatted once per address. */
+static const char *
+proxy_upstream_host(const struct sockaddr_storage *ss, size_t *len)
+{
+	static struct {
+		struct sockaddr_storage addr;
+		char line[ADDR_STRLEN + 16];
+		size_t len;
+	} cache[2];
+	static int next;
+	char host[ADDR_STRLEN];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (cache[i].len > 0 && addr_eq(&cache[i].addr, ss))
+			break;
+	if (i == 2) {
+		i = next, next = !next;
+		cache[i].addr = *ss;
+		cache[i].len = (size_t)snprintf(
+		    cache[i].line, sizeof cache[i].line, "Host: %s\r\n",
+		    addr_ipfmt(ss, host, sizeof host));
+	}
+	*len = cache[i].len;
+	return cache[i].line;
+}
+
+/* name: value\r\n, without printf. */
+static void
+proxy_upstream_header(struct buf *b, const char *name, const char *value)
+{
+	buf_addstr(b, name);
+	buf_addstr(b, value);
+	buf_add(b, "\r\n", 2);
+}
+
 /* The request line and the few headers the IMDS needs; nothing else of
  * the client's headers (no Host from the client, no X-Forwarded-For). */
 static void
 proxy_upstream_request(struct pupstream *up, struct buf *b)
 {
 	const struct http_req *h = up->req.http;
-	char host[ADDR_STRLEN];
+	const char *host;
+	size_t hlen;
 
-	buf_addf(b, "%s %s HTTP/1.1\r\nHost: %s\r\n", h->method_str,
-	         up->req.path, addr_ipfmt(&up->addr, host, sizeof host));
+	buf_addstr(b, h->method_str);
+	buf_addc(b, ' ');
+	buf_addstr(b, up->req.path);
+	buf_add(b, " HTTP/1.1\r\n", 11);
+	host = proxy_upstream_host(&up->addr, &hlen);
+	buf_add(b, host, hlen);
 	if (h->has_token)
-		buf_addf(b, "X-aws-ec2-metadata-token: %s\r\n", h->token);
+		proxy_upstream_header(b,
+		                      "X-aws-ec2-metadata-token: ", h->token);
 	if (h->has_ttl)
-		buf_addf(b, "X-aws-ec2-metadata-token-ttl-seconds: %s\r\n",
-		         h->ttl);
+		proxy_upstream_header(
+		    b, "X-aws-ec2-metadata-token-ttl-seconds: ", h->ttl);
 	if (h->user_agent[0] != '\0')
-		buf_addf(b, "User-Agent: %s\r\n", h->user_agent);
+		proxy_upstream_header(b, "User-Agent: ", h->user_agent);
 	if (h->accept[0] != '\0')
-		buf_addf(b, "Accept: %s\r\n", h->accept);
+		proxy_upstream_header(b, "Accept: ", h->accept);
 	if (h->method == HTTP_PUT)
-		buf_addstr(b, "Content-Length: 0\r\n");
-	buf_addstr(b, "\r\n");
+		buf_add(b, "Content-Length: 0\r\n", 19);
+	buf_add(b, "\r\n", 2);
 }
 
 /* On a kept-alive connection the request goes straight to the socket:
@@ -142,9 +185,9 @@ proxy_upstream_send(struct pupstream *up, const char *p, size_t len)
 static int
 proxy_upstream_connect(struct pupstream *up)
 {
+	static struct buf b; /* reused: one request at a time */
 	const struct conf *conf = &up->px->conf;
 	struct timeval wt;
-	struct buf b;
 
 	up->bev = proxy_pool_get(up->px, &up->addr, &up->reused);
 	if (up->bev == NULL)
@@ -159,7 +202,7 @@ proxy_upstream_connect(struct pupstream *up)
 	                           (up->reused ? 0 : conf->connect_timeout_ms));
 	bufferevent_setcb(up->bev, proxy_upstream_read, NULL,
 	                  proxy_upstream_event, up);
-	buf_init(&b);
+	buf_reset(&b);
 	proxy_upstream_request(up, &b);
 	if (up->reused)
 		proxy_upstream_send(up, b.data, b.len);
@@ -167,8 +210,7 @@ proxy_upstream_connect(struct pupstream *up)
 		bufferevent_write(up->bev, b.data, b.len);
 		bufferevent_enable(up->bev, EV_READ | EV_WRITE);
 	}
-	explicit_bzero(b.data, b.len);
-	buf_free(&b);
+	explicit_bzero(b.data, b.len); /* it held the client's token */
 	return 0;
 }
 
