@@ -5,6 +5,7 @@ libimdsgate_a_SOURCES += \
 	src/proxy/http.h src/proxy/http_req.c src/proxy/http_resp.c src/proxy/http_reply.c \
 	src/proxy/token.c src/proxy/token.h \
 	src/proxy/proxy.h src/proxy/proxy.c src/proxy/proxy_listen.c src/proxy/proxy_client.c \
+	src/proxy/proxy_client_io.c \
 	src/proxy/proxy_request.c src/proxy/proxy_upstream.c src/proxy/proxy_pool.c \
 	src/proxy/proxy_int.h src/proxy/proxy_identify.c src/proxy/proxy_limits.c \
 	src/proxy/proxy_turn.c \

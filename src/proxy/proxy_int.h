@@ -63,7 +63,9 @@ struct pconn { /* one client connection */
 	int references; /* the loop's, a request's, a lookup's */
 	int dead;       /* closed; freed once unreferenced */
 	enum pconn_state state;
-	struct bufferevent *bev;
+	struct bufferevent *bev; /* the output side (proxy_client_io.c) */
+	struct event *rev;       /* the input side: our own reads */
+	struct evbuffer *in;
 	struct sockaddr_storage client, dst;
 	char client_str[64];
 	int peer_ok;
@@ -74,6 +76,8 @@ struct pconn { /* one client connection */
 	int dirty;           /* on px->dirty: output to write */
 	int wait_write;      /* the socket was full: libevent writes */
 	int out_wait;        /* reading stopped until the output drains */
+	int in_full;         /* the input is at its bound: not read */
+	int parse_now;       /* rev activated to parse what is buffered */
 	unsigned nreq;       /* requests started on it */
 	struct event *timer; /* the caller lookup, then a whole head */
 	size_t discarded;
@@ -83,8 +87,9 @@ struct pconn { /* one client connection */
 	TAILQ_ENTRY(pconn) dentry; /* px->dirty */
 };
 
-/* proxy_client.c: the connection. The request sends through it and says
- * when it is over; nothing else of the connection is its business. */
+/* proxy_client.c: the connection's life, and proxy_client_io.c its
+ * bytes. The request sends through it and says when it is over; nothing
+ * else of the connection is its business. */
 void proxy_client_new(struct proxy *, int fd, const struct sockaddr *,
                       int socklen);
 void proxy_client_send(struct pconn *, const void *, size_t);
@@ -100,6 +105,18 @@ void proxy_client_unref(struct pconn *);
 void proxy_client_reap(struct proxy *);
 /* At the end of the turn: write the queued output to the socket. */
 void proxy_client_flush(struct pconn *);
+/* Inside the connection (proxy_client.c <-> proxy_client_io.c). */
+void proxy_client_io_init(struct pconn *, int fd);
+void proxy_client_io_free(struct pconn *);
+void proxy_client_watch(struct pconn *); /* read as the state wants */
+void proxy_client_parse(struct pconn *); /* the next buffered head */
+void proxy_client_parse_later(struct pconn *);
+void proxy_client_hold(struct pconn *);
+void proxy_client_unhold(struct pconn *);
+void proxy_client_close(struct pconn *);
+void proxy_client_finish(struct pconn *);
+void proxy_client_arm(struct pconn *);
+void proxy_client_disarm(struct pconn *);
 
 /* proxy_turn.c: the end of an event-loop turn (audit records, then
  * credentials waiting for theirs, then the clients' output). */
@@ -154,11 +171,26 @@ struct pupstream *proxy_upstream_start(struct proxy *,
 void proxy_upstream_resume(struct pupstream *);
 void proxy_upstream_abort(struct pupstream *);
 
-/* proxy_pool.c: keep-alive connections per upstream address. */
-struct bufferevent *
+/* The connection is readable (proxy_pool.c tells it). */
+void proxy_upstream_readable(struct pupstream *, short what);
+
+/* proxy_pool.c: connections to the IMDS, kept alive per address. */
+struct proxy_upconn {
+	struct bufferevent *bev; /* connecting, and what a full socket
+	                          * does not take */
+	struct event *rev;       /* our reads (persistent) */
+	struct evbuffer *in;
+	struct pupstream *up; /* its request; NULL while idle */
+	struct proxy_pool *pool;
+	struct proxy_upconn *next; /* idle list */
+};
+/* An idle connection to the address (*reused), or a new one being made
+ * (NULL: none could be started). */
+struct proxy_upconn *
 proxy_pool_get(struct proxy *, const struct sockaddr_storage *, int *reused);
-void proxy_pool_put(struct proxy *, const struct sockaddr_storage *,
-                    struct bufferevent *);
+void proxy_pool_put(struct proxy *, struct proxy_upconn *);
+void proxy_upconn_free(struct proxy_upconn *);
+int proxy_upconn_fill(struct proxy_upconn *); /* 1, 0 EOF, -1, 2 none */
 void proxy_pool_free(struct proxy *);
 
 /* proxy.c: refusals were folded (audit_refusal): write their summaries

@@ -28,7 +28,7 @@ struct pupstream {
 	const struct pupstream_cb *cb;
 	void *arg;
 	struct pupstream_req req; /* kept by the request while we live */
-	struct bufferevent *bev;
+	struct proxy_upconn *uc;  /* the connection (proxy_pool.c) */
 	struct sockaddr_storage addr;
 	int reused;
 	int got; /* any response byte */
@@ -39,7 +39,6 @@ struct pupstream {
 	struct event *deadline; /* head, then body */
 };
 
-static void proxy_upstream_read(struct bufferevent *, void *);
 static void proxy_upstream_event(struct bufferevent *, short, void *);
 static void proxy_upstream_expire(evutil_socket_t, short, void *);
 
@@ -60,11 +59,11 @@ proxy_upstream_release(struct pupstream *up, int reusable)
 {
 	if (up->deadline != NULL)
 		event_free(up->deadline);
-	if (up->bev != NULL) {
+	if (up->uc != NULL) {
 		if (reusable)
-			proxy_pool_put(up->px, &up->addr, up->bev);
+			proxy_pool_put(up->px, up->uc);
 		else
-			bufferevent_free(up->bev);
+			proxy_upconn_free(up->uc);
 	}
 	free(up);
 }
@@ -78,9 +77,9 @@ proxy_upstream_abort(struct pupstream *up)
 void
 proxy_upstream_resume(struct pupstream *up)
 {
-	if (up->paused && up->bev != NULL) {
+	if (up->paused && up->uc != NULL) {
 		up->paused = 0;
-		bufferevent_enable(up->bev, EV_READ);
+		event_add(up->uc->rev, NULL);
 	}
 }
 
@@ -170,16 +169,16 @@ proxy_upstream_request(struct pupstream *up, struct buf *b)
 static void
 proxy_upstream_send(struct pupstream *up, const char *p, size_t len)
 {
-	struct evbuffer *out = bufferevent_get_output(up->bev);
-	ssize_t n = write(bufferevent_getfd(up->bev), p, len);
+	struct bufferevent *bev = up->uc->bev;
+	ssize_t n = write(bufferevent_getfd(bev), p, len);
 
 	if (n < 0)
 		n = 0; /* an error shows on the read side */
 	if ((size_t)n < len) {
-		evbuffer_add(out, p + n, len - (size_t)n);
-		bufferevent_enable(up->bev, EV_WRITE);
+		evbuffer_add(bufferevent_get_output(bev), p + n,
+		             len - (size_t)n);
+		bufferevent_enable(bev, EV_WRITE);
 	}
-	bufferevent_enable(up->bev, EV_READ);
 }
 
 static int
@@ -189,26 +188,27 @@ proxy_upstream_connect(struct pupstream *up)
 	const struct conf *conf = &up->px->conf;
 	struct timeval wt;
 
-	up->bev = proxy_pool_get(up->px, &up->addr, &up->reused);
-	if (up->bev == NULL)
+	up->uc = proxy_pool_get(up->px, &up->addr, &up->reused);
+	if (up->uc == NULL)
 		return -1;
+	up->uc->up = up;
 	wt.tv_sec = conf->connect_timeout_ms / 1000;
 	wt.tv_usec = (conf->connect_timeout_ms % 1000) * 1000;
 	/* no read timeout: every byte would re-arm it; the deadline rules */
-	bufferevent_set_timeouts(up->bev, NULL, &wt);
+	bufferevent_set_timeouts(up->uc->bev, NULL, &wt);
 	/* a fresh connection re-arms it once connected (the backstop here
 	 * leaves the connect to connect_timeout) */
 	proxy_upstream_arm(up, conf->upstream_timeout_ms +
 	                           (up->reused ? 0 : conf->connect_timeout_ms));
-	bufferevent_setcb(up->bev, proxy_upstream_read, NULL,
-	                  proxy_upstream_event, up);
+	bufferevent_setcb(up->uc->bev, NULL, NULL, proxy_upstream_event, up);
 	buf_reset(&b);
 	proxy_upstream_request(up, &b);
 	if (up->reused)
 		proxy_upstream_send(up, b.data, b.len);
 	else {
-		bufferevent_write(up->bev, b.data, b.len);
-		bufferevent_enable(up->bev, EV_READ | EV_WRITE);
+		bufferevent_write(up->uc->bev, b.data, b.len);
+		bufferevent_enable(up->uc->bev, EV_WRITE);
+		event_add(up->uc->rev, NULL);
 	}
 	explicit_bzero(b.data, b.len); /* it held the client's token */
 	return 0;
@@ -244,7 +244,7 @@ proxy_upstream_complete(struct pupstream *up)
 {
 	const struct pupstream_cb *cb = up->cb;
 	void *arg = up->arg;
-	struct evbuffer *in = bufferevent_get_input(up->bev);
+	struct evbuffer *in = up->uc->in;
 	int reusable;
 
 	reusable = !up->resp.close && up->left == 0 &&
@@ -286,7 +286,7 @@ proxy_upstream_body(struct pupstream *up, struct evbuffer *in)
 		return -1;
 	if (r > 0) {
 		up->paused = 1;
-		bufferevent_disable(up->bev, EV_READ);
+		event_del(up->uc->rev);
 	}
 	if (up->left > 0)
 		up->left -= (int64_t)n;
@@ -313,12 +313,25 @@ proxy_upstream_parse(struct pupstream *up, struct evbuffer *in)
 	return 1;
 }
 
-static void
-proxy_upstream_read(struct bufferevent *bev, void *arg)
+/* The connection is readable: its bytes, then what they mean. A read
+ * error or EOF goes where libevent would have reported it. */
+void
+proxy_upstream_readable(struct pupstream *up, short what)
 {
-	struct pupstream *up = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer *in = up->uc->in;
 	int r;
+
+	(void)what;
+	if ((r = proxy_upconn_fill(up->uc)) == 2)
+		return;
+	if (r <= 0) {
+		proxy_upstream_event(
+		    up->uc->bev,
+		    BEV_EVENT_READING |
+		        (r == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR),
+		    up);
+		return;
+	}
 
 	if (evbuffer_get_length(in) > 0)
 		up->got = 1;
@@ -360,8 +373,8 @@ proxy_upstream_expire(evutil_socket_t fd, short ev, void *arg)
 static void
 proxy_upstream_retry(struct pupstream *up)
 {
-	bufferevent_free(up->bev);
-	up->bev = NULL;
+	proxy_upconn_free(up->uc);
+	up->uc = NULL;
 	if (proxy_upstream_connect(up) == -1)
 		proxy_upstream_fail(up, 502, "cannot connect upstream");
 }
