@@ -55,8 +55,9 @@ struct preq {
 	struct preq *next_spare;  /* px->spare_req */
 	/* Kept across reuse (proxy_request_get clears what is above): the
 	 * buffers keep their memory, the parsers write what follows. */
-	struct buf head; /* the upstream's head, filtered */
-	struct buf body; /* a held body */
+	struct buf head;       /* the upstream's head, filtered */
+	struct evbuffer *body; /* a held body: the upstream's bytes, moved,
+	                        * never copied */
 	struct normpath np;
 	char upath[NORMPATH_MAX + 64];
 	struct http_req http;
@@ -81,11 +82,10 @@ proxy_request_get(struct proxy *px)
 	} else {
 		r = xmalloc(sizeof *r);
 		buf_init(&r->head);
-		buf_init(&r->body);
+		r->body = evbuffer_new();
 	}
 	memset(r, 0, offsetof(struct preq, head));
 	buf_reset(&r->head);
-	buf_reset(&r->body);
 	return r;
 }
 
@@ -93,10 +93,9 @@ static void
 proxy_request_put(struct proxy *px, struct preq *r)
 {
 	if (px->nspare_req >= PROXY_REQ_SPARE ||
-	    r->head.cap > PROXY_REQ_SPARE_BUF ||
-	    r->body.cap > PROXY_REQ_SPARE_BUF) {
+	    r->head.cap > PROXY_REQ_SPARE_BUF) {
 		buf_free(&r->head);
-		buf_free(&r->body);
+		evbuffer_free(r->body);
 		free(r);
 		return;
 	}
@@ -114,7 +113,7 @@ proxy_request_spares_free(struct proxy *px)
 	while ((r = px->spare_req) != NULL) {
 		px->spare_req = r->next_spare;
 		buf_free(&r->head);
-		buf_free(&r->body);
+		evbuffer_free(r->body);
 		free(r);
 	}
 	px->nspare_req = 0;
@@ -136,6 +135,19 @@ proxy_request_parse(struct pconn *c, const char *buf, size_t len, int *used)
 	return r;
 }
 
+/* A held body that did not go out (a refused credential, an abandoned
+ * request) is wiped, not just dropped. */
+static void
+proxy_request_wipe(struct evbuffer *b)
+{
+	size_t len = evbuffer_get_length(b);
+
+	if (len > 0) {
+		explicit_bzero(evbuffer_pullup(b, -1), len);
+		evbuffer_drain(b, len);
+	}
+}
+
 /* Nothing of a request outlives it: the token and a held body (a
  * credential, a token) are wiped before the structure is reused. */
 static void
@@ -145,8 +157,7 @@ proxy_request_free(struct preq *r)
 		proxy_upstream_abort(r->up);
 	if (r->rules != NULL)
 		rules_unref(r->rules);
-	if (r->body.len > 0)
-		explicit_bzero(r->body.data, r->body.len);
+	proxy_request_wipe(r->body);
 	explicit_bzero(r->http.token,
 	               strnlen(r->http.token, sizeof r->http.token));
 	proxy_request_put(r->px, r);
@@ -436,10 +447,9 @@ proxy_request_up_body(void *arg, struct evbuffer *in, size_t n)
 	struct preq *r = arg;
 
 	if (r->hold) {
-		if (r->body.len + n > r->cap)
+		if (evbuffer_get_length(r->body) + n > r->cap)
 			return -1;
-		buf_add(&r->body, evbuffer_pullup(in, (ssize_t)n), n);
-		evbuffer_drain(in, n);
+		evbuffer_remove_buffer(in, r->body, n);
 		return 0;
 	}
 	proxy_client_send_from(r->c, in, n);
@@ -452,12 +462,12 @@ static void
 proxy_request_learn(struct preq *r)
 {
 	long ttl = r->token_ttl < 0 ? PROXY_DEFAULT_TTL : r->token_ttl;
-	size_t len = r->body.len;
+	size_t len = evbuffer_get_length(r->body);
+	const char *b = (const char *)evbuffer_pullup(r->body, -1);
 
-	while (len > 0 &&
-	       (r->body.data[len - 1] == '\n' || r->body.data[len - 1] == '\r'))
+	while (len > 0 && (b[len - 1] == '\n' || b[len - 1] == '\r'))
 		len--;
-	token_add(r->px->tokens, r->body.data, len, r->c->peer.uid,
+	token_add(r->px->tokens, b, len, r->c->peer.uid,
 	          token_now_ms() + (int64_t)ttl * 1000);
 }
 
@@ -485,9 +495,9 @@ proxy_request_cred_unrecorded(struct preq *r)
 static void
 proxy_request_deliver(struct preq *r)
 {
-	proxy_request_send_head(r, (int64_t)r->body.len);
-	proxy_client_send(r->c, r->body.data, r->body.len);
-	r->bytes = r->body.len;
+	r->bytes = evbuffer_get_length(r->body);
+	proxy_request_send_head(r, (int64_t)r->bytes);
+	proxy_client_send_from(r->c, r->body, (size_t)r->bytes);
 	proxy_request_end(r);
 }
 
@@ -508,7 +518,8 @@ proxy_request_cred(struct preq *r)
 {
 	switch (audit_credential_fetch_by(
 	    r->c->caller.json != NULL ? &r->c->caller : NULL, r->upath,
-	    r->body.data, r->body.len)) {
+	    (const char *)evbuffer_pullup(r->body, -1),
+	    evbuffer_get_length(r->body))) {
 	case 1: /* not credentials (a listing): nothing to wait for */
 		proxy_request_deliver(r);
 		break;
