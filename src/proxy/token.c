@@ -40,11 +40,13 @@ LIST_HEAD(token_chain, token_entry);
 LIST_HEAD(token_owners, token_owner);
 
 struct token_table {
-	struct token_chain bucket[TOKEN_BUCKETS];
+	/* bucket and level are allocated with the first token: an idle
+	 * daemon does not carry their 100 kB */
+	struct token_chain *bucket; /* [TOKEN_BUCKETS] */
 	struct token_owners owners[TOKEN_OWNER_BUCKETS];
 	/* level[n]: the owners holding n tokens; top: the highest level
 	 * that has one (what a full table takes from) */
-	struct token_owners level[TOKEN_MAX_PER_UID + 1];
+	struct token_owners *level; /* [TOKEN_MAX_PER_UID + 1] */
 	size_t top;
 	uint64_t key[2];
 	size_t count;
@@ -157,9 +159,11 @@ token_free(struct token_table *t)
 
 	if (t == NULL)
 		return;
-	for (size_t i = 0; i < TOKEN_BUCKETS; i++)
+	for (size_t i = 0; t->bucket != NULL && i < TOKEN_BUCKETS; i++)
 		while ((e = LIST_FIRST(&t->bucket[i])) != NULL)
 			token_drop(t, e);
+	free(t->bucket);
+	free(t->level);
 	explicit_bzero(t, sizeof *t);
 	free(t);
 }
@@ -169,6 +173,8 @@ token_find(struct token_table *t, const uint64_t h[2])
 {
 	struct token_entry *e;
 
+	if (t->bucket == NULL)
+		return NULL;
 	LIST_FOREACH(e, &t->bucket[h[0] % TOKEN_BUCKETS], chain)
 	if (e->h[0] == h[0] && e->h[1] == h[1])
 		return e;
@@ -205,6 +211,10 @@ token_add(struct token_table *t, const char *tok, size_t len, uid_t uid,
 	struct token_owner *o;
 	uint64_t h[2];
 
+	if (t->bucket == NULL) {
+		t->bucket = xcalloc(TOKEN_BUCKETS, sizeof *t->bucket);
+		t->level = xcalloc(TOKEN_MAX_PER_UID + 1, sizeof *t->level);
+	}
 	token_hash(t, tok, len, h);
 	if ((e = token_find(t, h)) != NULL) /* re-issued: owner and expiry */
 		token_drop(t, e);
@@ -243,7 +253,7 @@ token_expire(struct token_table *t, int64_t now_ms)
 {
 	struct token_entry *e, *n;
 
-	for (size_t i = 0; i < TOKEN_BUCKETS; i++)
+	for (size_t i = 0; t->bucket != NULL && i < TOKEN_BUCKETS; i++)
 		for (e = LIST_FIRST(&t->bucket[i]); e != NULL; e = n) {
 			n = LIST_NEXT(e, chain);
 			if (now_ms >= e->expires_ms)
