@@ -1,9 +1,13 @@
 # Proxy benchmarks of bench/run-all (sourced in a subshell, after
 # common.sh): wrk in the test harness's "instance" namespace against
 #   a  imdsgate-sim directly (169.254.169.254:80, across the veth)
-#   b  imdsgated on 127.0.0.1:169, tokens required, the shipped rules
+#   b  imdsgated on 127.0.0.1:$GATE_PORT, tokens required, the shipped rules
 #      plus one for the client's user, audit log on
 #   c  nginx on 127.0.0.1:8180, a plain reverse proxy (bench/nginx.conf)
+#   d  imdsgated as clients reach it: wrk in a cgroup the eBPF layer is
+#      attached to, connecting to 169.254.169.254:80 (rewritten to the
+#      proxy; callers named by the layer's connect() records, where (b)'s
+#      direct connections take the /proc fallback)
 # each with keep-alive and with a new connection per request, at load
 # (PX_CONNS connections) and one request at a time (latency). With
 # BENCH_PIN=1 servers run on CPU $SRV_CPU and wrk on $CLI_CPU (clean on an
@@ -34,48 +38,23 @@ px_sim_start() {
 		>"$TMPD/sim.out" 2>"$TMPD/sim.err" &
 	SIM_PID=$!
 	bg_track "$SIM_PID"
-	wait_line 10 "$TMPD/sim.err" ready || px_die "imdsgate-sim not ready"
+	wait_line 60 "$TMPD/sim.err" ready || px_die "imdsgate-sim not ready"
 }
 
-px_proxy_conf() {
-	mkdir -p "$TMPD/rules.d" "$TMPD/audit"
-	cp "$top_srcdir"/rules/*.rules "$TMPD/rules.d/"
-	cat >"$TMPD/rules.d/90-bench.rules" <<'RULES'
-[bench: alice reads credentials]
-action = allow
-user = igt-alice
-method = GET, HEAD
-path = /meta-data/iam/security-credentials/*/**
-RULES
-	chown imdsgate: "$TMPD/audit"
-	cat >"$TMPD/imdsgate.conf" <<CONF
-[proxy]
-listen = 127.0.0.1:169
-upstream = 169.254.169.254:80
-mode = enforce
-require_token = yes
-bind_token_to_uid = yes
-user = imdsgate
-client_timeout = 120
-max_connections = 8192
-max_connections_per_uid = 4096
-[rules]
-dir = $TMPD/rules.d
-[log]
-audit = $TMPD/audit/audit.jsonl
-[redirect]
-manage = no
-CONF
-	chmod -R a+rX "$TMPD"
-}
-
+# The daemon through tests/lib/gate.sh: the shipped rules plus the rule
+# set "bench" (tests/lib/rules/bench.rules), IPv4 only, limits raised for
+# the load; the eBPF layer on the bench's cgroup (tests/lib/cgroup.sh),
+# the daemon in it.
 px_proxy_start() {
-	px_proxy_conf
-	ip netns exec "$NS_INST" taskset -c "$SRV_CPU" "$PROXY" -f \
-		-c "$TMPD/imdsgate.conf" 2>"$TMPD/proxy.err" &
-	PROXY_PID=$!
-	bg_track "$PROXY_PID"
-	wait_line 10 "$TMPD/proxy.err" ready || px_die "imdsgated not ready"
+	gate_rules shipped bench
+	cg_conf "proxy.listen=127.0.0.1:$GATE_PORT" proxy.upstream=169.254.169.254:80 \
+		proxy.client_timeout=120 proxy.max_connections=8192 \
+		proxy.max_connections_per_uid=4096 "log.audit=$TMPD/audit/audit.jsonl" \
+		redirect.manage=no redirect.backend=bpf
+	cg_install >"$TMPD/install.err" 2>&1 || px_die "eBPF layer: $(cat "$TMPD/install.err")"
+	cg_daemon_start proxy taskset -c "$SRV_CPU"
+	PROXY_PID=$DAEMON_PID
+	PROXY_WORKER=$WORKER_PID
 }
 
 px_nginx_start() {
@@ -86,32 +65,53 @@ px_nginx_start() {
 		-c "$top_srcdir/bench/nginx.conf" 2>"$p/logs/start.err" &
 	NGINX_PID=$!
 	bg_track "$NGINX_PID"
-	wait_for 10 pgrep -P "$NGINX_PID" nginx || px_die "nginx not ready"
+	wait_for 60 pgrep -P "$NGINX_PID" nginx || px_die "nginx not ready"
 	NGINX_WORKER=$(pgrep -P "$NGINX_PID" nginx | head -1)
 }
 
-# px_token URL: a token for igt-alice, fetched through URL's path
+# px_as TARGET CMD...: igt-alice runs CMD where TARGET's clients run
+px_as() {
+	local t=$1
+	shift
+	if [ "$t" = d ]; then cg_user "$ALICE_UID" "$@"; else as_user "$ALICE_UID" "$@"; fi
+}
+
+# px_token TARGET: a token for igt-alice, fetched through TARGET's path
 px_token() {
-	as_user "$ALICE_UID" curl -sf -m 5 -X PUT "$1/latest/api/token" \
+	px_as "$1" curl -sf -m 5 -X PUT "$(px_url "$1")/latest/api/token" \
 		-H 'X-aws-ec2-metadata-token-ttl-seconds: 21600'
 }
 
 # px_url TARGET, px_pid TARGET: where a target listens, who serves it
 px_url() {
-	case $1 in a) echo "http://169.254.169.254" ;;
-	b) echo "http://127.0.0.1:169" ;; c) echo "http://127.0.0.1:8180" ;; esac
+	case $1 in a|d) echo "http://169.254.169.254" ;;
+	b) echo "http://127.0.0.1:$GATE_PORT" ;; c) echo "http://127.0.0.1:8180" ;; esac
 }
+# (imdsgated is two processes: both count)
 px_pid() {
-	case $1 in a) echo "$SIM_PID" ;; b) echo "$PROXY_PID" ;;
+	case $1 in a) echo "$SIM_PID" ;; b|d) echo "$PROXY_PID $PROXY_WORKER" ;;
 	c) echo "$NGINX_WORKER" ;; esac
 }
+px_ticks() {
+	local p n=0
+	for p in $(px_pid "$1"); do n=$((n + $(cpu_ticks "$p"))); done
+	echo "$n"
+}
+# px_rss TARGET [FIELD]: the serving process's VmRSS (or FIELD) in KiB:
+# for imdsgated its worker (px_monitor_rss: the monitor's)
+px_rss() {
+	local pids
+	pids=$(px_pid "$1")
+	rss_kb "${pids##* }" "${2:-VmRSS}"
+}
+px_monitor_rss() { rss_kb "$PROXY_PID" "${1:-VmRSS}"; }
 
 px_tokens() {
 	local t code
-	for t in a b c; do
-		eval "TOK_$t=\$(px_token \"\$(px_url $t)\")"
+	for t in a b c d; do
+		eval "TOK_$t=\$(px_token $t)"
 		eval "[ -n \"\$TOK_$t\" ]" || px_die "no token through $t"
-		code=$(as_user "$ALICE_UID" curl -s -o /dev/null -w '%{http_code}' \
+		code=$(px_as "$t" curl -s -o /dev/null -w '%{http_code}' \
 			-H "$TH: $(eval echo "\$TOK_$t")" "$(px_url $t)$PX_PATH")
 		[ "$code" = 200 ] || px_die "GET $PX_PATH through $t: $code"
 	done
@@ -120,17 +120,16 @@ px_tokens() {
 # px_wrk TARGET ka|close CONNS KIND [PATH]: one wrk run, recorded as
 # px.TARGET.MODE.KIND.{rps,p50,p99} and the server's CPU per 100k
 px_wrk() {
-	local t=$1 mode=$2 conns=$3 kind=$4 path=${5:-$PX_PATH} pid line tok k v t0 t1
+	local t=$1 mode=$2 conns=$3 kind=$4 path=${5:-$PX_PATH} line tok k v t0 t1
 	local label=$t.$mode.$kind
-	pid=$(px_pid "$t")
 	tok=$(eval echo "\$TOK_$t")
-	t0=$(cpu_ticks "$pid")
-	line=$(as_user "$ALICE_UID" env IMDS_TOKEN="$tok" BENCH_PATH="$path" \
+	t0=$(px_ticks "$t")
+	line=$(px_as "$t" env IMDS_TOKEN="$tok" BENCH_PATH="$path" \
 		BENCH_CLOSE=$([ "$mode" = close ] && echo 1 || echo 0) \
 		BENCH_LABEL="$label" taskset -c "$CLI_CPU" wrk -t1 -c"$conns" \
 		-d"${PX_DUR}s" -s "$TMPD/wrk-token.lua" "$(px_url "$t")" |
 		grep '^RESULT')
-	t1=$(cpu_ticks "$pid")
+	t1=$(px_ticks "$t")
 	[ -n "$line" ] || { note "wrk $label: no result"; return; }
 	for kv in ${line#RESULT * }; do
 		k=${kv%%=*} v=${kv#*=}
@@ -150,20 +149,19 @@ px_round() {
 	for kind in load lat; do
 		conns=$PX_CONNS
 		[ "$kind" = lat ] && conns=1
-		for t in a b c; do
+		for t in a b c d; do
 			px_wrk "$t" "$mode" "$conns" "$kind"
 		done
 	done
 	# the other work of issue 18: a plain metadata leaf, at load
-	for t in a b c; do
+	for t in a b c d; do
 		px_wrk "$t" "$mode" "$PX_CONNS" iid "$PX_PATH2"
 	done
 }
 
 # px_hold TARGET KEY: RSS of TARGET's server with PX_HOLD connections
 px_hold() {
-	local t=$1 key=$2 pid url host port out
-	pid=$(px_pid "$t")
+	local t=$1 key=$2 url host port out
 	url=$(px_url "$t")
 	host=${url#http://}; port=${host##*:}; host=${host%:*}
 	out=$TMPD/hold-$t.txt
@@ -173,7 +171,7 @@ px_hold() {
 	local hp=$! cp
 	bg_track "$hp"
 	if wait_line 60 "$out" '^holding' ; then
-		rec "$key" "$(rss_kb "$pid")"
+		rec "$key" "$(px_rss "$t")"
 	else
 		note "connhold to $t: $(tail -1 "$out")"
 	fi
@@ -186,7 +184,7 @@ px_hold() {
 px_profile() {
 	local pid f=$OUT/perf-proxy-$1-$2
 	command -v perf >/dev/null || return 0
-	pid=$(px_pid "$1")
+	pid=$(px_pid "$1" | tr ' ' ,)
 	perf record -q -g -o "$f.data" -p "$pid" -- sleep "$PX_DUR" >/dev/null 2>&1 &
 	local pp=$!
 	px_wrk "$1" "$2" "$PX_CONNS" profile
@@ -201,17 +199,21 @@ px_profile() {
 px_main() {
 	source "$top_srcdir/tests/lib/tap.sh"
 	source "$top_srcdir/tests/lib/netns.sh"
+	source "$top_srcdir/tests/lib/gate.sh"
+	source "$top_srcdir/tests/lib/cgroup.sh"
 	need_cmd wrk nginx curl taskset python3
 	ulimit -n "$(ulimit -Hn)"
 	cp "$top_srcdir/bench/wrk-token.lua" "$top_srcdir/bench/connhold.py" "$TMPD/"
 	ns_setup
 	test_users
+	cg_setup
 	px_sim_start
 	px_proxy_start
 	px_nginx_start
 	px_tokens
-	rec px.rss.b.start "$(rss_kb "$PROXY_PID")"
-	rec px.rss.c.start "$(rss_kb "$NGINX_WORKER")"
+	rec px.rss.b.start "$(px_rss b)"
+	rec px.rss.m.start "$(px_monitor_rss)"
+	rec px.rss.c.start "$(px_rss c)"
 	# keep-alive rounds first: the close rounds leave thousands of
 	# TIME_WAIT sockets in the namespace for a minute, which make every
 	# later connect() (imdsgated's and nginx's to the IMDS) slower
@@ -220,14 +222,16 @@ px_main() {
 			say "proxy: $mode round $r/$RUNS"
 			px_round "$mode"
 		done
-		px_profile b "$mode"
+		px_profile d "$mode"
 	done
-	rec px.rss.b.after "$(rss_kb "$PROXY_PID")"
+	rec px.rss.b.after "$(px_rss b)"
+	rec px.rss.m.after "$(px_monitor_rss)"
 	rec px.rss.c.after "$(rss_kb "$NGINX_WORKER")"
 	say "holding $PX_HOLD connections"
 	px_hold b px.rss.b.hold
 	px_hold c px.rss.c.hold
-	rec px.rss.b.hwm "$(rss_kb "$PROXY_PID" VmHWM)"
+	rec px.rss.b.hwm "$(px_rss b VmHWM)"
+	rec px.rss.m.hwm "$(px_monitor_rss VmHWM)"
 	rec px.audit_bytes "$(stat -c %s "$TMPD/audit/audit.jsonl" 2>/dev/null || echo 0)"
 	grep -E -i 'warn|error' "$TMPD/proxy.err" | sort | uniq -c | sort -rn |
 		head -5 | while read -r l; do note "imdsgated stderr: $l"; done

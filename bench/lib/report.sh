@@ -5,7 +5,7 @@
 pass() {
 	case "$1" in -|'') echo "-"; return ;; esac
 	awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {
-		ok = (op == ">=") ? v >= l : v < l
+		ok = (op == ">=") ? v >= l : (op == "<=") ? v <= l : v < l
 		print ok ? "met" : "**MISSED**" }'
 }
 
@@ -55,7 +55,12 @@ rp_proxy() {
 		rp_px_row a "(a) direct to imdsgate-sim" "$m"
 		rp_px_row b "(b) imdsgated, tokens + rules" "$m"
 		rp_px_row c "(c) nginx reverse proxy" "$m"
+		rp_px_row d "(d) imdsgated via the eBPF layer" "$m"
 	done
+	echo
+	echo "(b): clients connect to the proxy's address (identity: the /proc"
+	echo "fallback); (d): clients in the cgroup the eBPF layer is attached to"
+	echo "connect to 169.254.169.254 (identity: its connect() records)."
 	echo
 	echo "GET ${PX_PATH2:-/latest/meta-data/instance-id} with a token, the same load:"
 	echo
@@ -65,6 +70,7 @@ rp_proxy() {
 		rp_px_iid a "(a) direct to imdsgate-sim" "$m"
 		rp_px_iid b "(b) imdsgated, tokens + rules" "$m"
 		rp_px_iid c "(c) nginx reverse proxy" "$m"
+		rp_px_iid d "(d) imdsgated via the eBPF layer" "$m"
 	done
 	echo
 	rp_px_targets
@@ -95,6 +101,8 @@ rp_px_targets() {
 				"CPU per request $c x nginx's — $(pass "$c" '<' 1.0001)"
 		done
 	done
+	r=$(ratio "$(med "px.d.close.load.rps")" "$(med "px.c.close.load.rps")")
+	echo "- imdsgated via the eBPF layer >= 1.0x nginx requests/s (close): $r — $(pass "$r" '>=' 1.0)"
 	added=$(awk -v b="$(med px.b.ka.lat.p50_us)" -v a="$(med px.a.ka.lat.p50_us)" \
 		'BEGIN { if (a == "-" || b == "-") print "-"; else print b - a }')
 	nadded=$(awk -v b="$(med px.c.ka.lat.p50_us)" -v a="$(med px.a.ka.lat.p50_us)" \
@@ -109,20 +117,25 @@ rp_footprint() {
 	local t
 	echo "## Footprint"
 	echo
-	echo "| | imdsgated | nginx worker |"
-	echo "|---|---:|---:|"
-	echo "| RSS idle after start (KiB) | $(med px.rss.b.start) | $(med px.rss.c.start) |"
-	echo "| RSS idle after the wrk runs (KiB) | $(med px.rss.b.after) | $(med px.rss.c.after) |"
-	echo "| RSS holding ${PX_HOLD:-1000} connections (KiB) | $(med px.rss.b.hold) | $(med px.rss.c.hold) |"
-	echo "| peak RSS, VmHWM (KiB) | $(med px.rss.b.hwm) | |"
+	echo "| | imdsgated worker | imdsgated monitor | nginx worker |"
+	echo "|---|---:|---:|---:|"
+	echo "| RSS idle after start (KiB) | $(med px.rss.b.start) | $(med px.rss.m.start) | $(med px.rss.c.start) |"
+	echo "| RSS idle after the wrk runs (KiB) | $(med px.rss.b.after) | $(med px.rss.m.after) | $(med px.rss.c.after) |"
+	echo "| RSS holding ${PX_HOLD:-1000} connections (KiB) | $(med px.rss.b.hold) | | $(med px.rss.c.hold) |"
+	echo "| peak RSS, VmHWM (KiB) | $(med px.rss.b.hwm) | $(med px.rss.m.hwm) | |"
+	echo
+	echo "imdsgated is two processes since the privilege separation (issue 16):"
+	echo "the worker serves the connections (the targets below are its), the"
+	echo "monitor answers who is calling; after the fork they share most pages."
 	echo
 	echo "CPU time of the serving process per 100,000 requests (ms; utime+stime"
-	echo "from /proc/PID/stat around each load run; for (b) the proxy only):"
+	echo "from /proc/PID/stat around each load run; for imdsgated its two"
+	echo "processes, not the simulator):"
 	echo
-	echo "| | (a) imdsgate-sim | (b) imdsgated | (c) nginx worker |"
-	echo "|---|---:|---:|---:|"
+	echo "| | (a) imdsgate-sim | (b) imdsgated | (c) nginx worker | (d) imdsgated, eBPF |"
+	echo "|---|---:|---:|---:|---:|"
 	for t in ka close; do
-		echo "| $t | $(med px.a.$t.load.cpu_ms_100k) | $(med px.b.$t.load.cpu_ms_100k) | $(med px.c.$t.load.cpu_ms_100k) |"
+		echo "| $t | $(med px.a.$t.load.cpu_ms_100k) | $(med px.b.$t.load.cpu_ms_100k) | $(med px.c.$t.load.cpu_ms_100k) | $(med px.d.$t.load.cpu_ms_100k) |"
 	done
 	echo
 	echo "Targets: RSS < 4 MiB idle: $(pass "$(med px.rss.b.start)" '<' 4096);"
@@ -130,12 +143,12 @@ rp_footprint() {
 	echo "Audit log written during the runs: $(med px.audit_bytes) bytes."
 	echo
 	for m in ka close; do
-		[ -s "$OUT/perf-proxy-b-$m.txt" ] || continue
+		[ -s "$OUT/perf-proxy-d-$m.txt" ] || continue
 		echo "Profile of imdsgated during one $m load run (perf record -g -p;"
 		echo "self time, top symbols; call graphs in $OUT):"
 		echo
 		echo '```'
-		head -15 "$OUT/perf-proxy-b-$m.txt"
+		head -15 "$OUT/perf-proxy-d-$m.txt"
 		echo '```'
 		echo
 	done
@@ -144,12 +157,26 @@ rp_footprint() {
 rp_ident() {
 	echo "## Caller identity and rule matching (per connection / request)"
 	echo
-	echo "From bench/peer_bench -n ${ID_NPROC:-1000} and bench/rules_bench (owned by"
+	echo "From bench/peer_bench -n ${ID_NPROC:-1000} -B CGROUP and bench/rules_bench (owned by"
 	echo "the system and rules areas; their own medians):"
 	echo
 	echo '```'
 	cat "$OUT/peer_bench.txt" "$OUT/rules_bench.txt" 2>/dev/null
 	echo '```'
+	echo
+	echo "Through imdsgated: the first request (GET with a token) of a process"
+	echo "started before ${ID_NPROC:-1000} other processes of its uid, client side, median of"
+	echo "$(nruns id.first.auto.ms) (eBPF) and $(nruns id.first.nft.ms) (fallback) such processes;"
+	echo "served: from the request sent to the whole answer (the daemon identifies"
+	echo "the caller, decides, asks IMDS); with connect(): from before connect()."
+	[ "${ID_RT:-1}" = 1 ] && echo "The daemon, the simulator and these clients ran SCHED_FIFO (ID_RT=1)."
+	echo
+	echo "| identity | served, median ms | with connect(), median ms |"
+	echo "|---|---:|---:|"
+	echo "| eBPF layer's connect() record (backend = auto) | $(fmt 2 "$(med id.first.auto.ms)") | $(fmt 2 "$(med id.first.auto.total_ms)") |"
+	echo "| /proc fallback (backend = nft) | $(fmt 2 "$(med id.first.nft.ms)") | $(fmt 2 "$(med id.first.nft.total_ms)") |"
+	echo
+	echo "Target: within 2 ms with the eBPF layer: $(pass "$(med id.first.auto.ms)" '<=' 2)."
 	echo
 }
 

@@ -1,4 +1,4 @@
-/* The audit log (INTERFACES.md, docs/audit-log.md): one JSON object per
+/* The audit log (docs/interfaces.md, docs/audit-log.md): one JSON object per
  * line, every decision and every credential fetch, never a
  * SecretAccessKey or Token. Writes never block the proxy: a failing
  * destination is reported on the diagnostics log at most once a minute

@@ -1,4 +1,4 @@
-/* What every audit record shares (INTERFACES.md "Audit log",
+/* What every audit record shares (docs/interfaces.md "Audit log",
  * docs/audit-log.md): one JSON object per line, rendered with the strict
  * writer so attacker-chosen strings cannot forge fields or lines; the
  * time, the event, the instance; who made the connection. Field names are
@@ -146,6 +146,7 @@ audit_record_members(struct jsonw *jw, const char *json, size_t len)
 void
 audit_record_caller(struct jsonw *jw, const struct peer_info *p)
 {
+	static const char *const sources[] = {"", "bpf", "proc", "owner"};
 	int i;
 
 	if (p == NULL)
@@ -163,8 +164,18 @@ audit_record_caller(struct jsonw *jw, const struct peer_info *p)
 		audit_record_num(jw, "pid", p->pid);
 	if (p->comm[0] != '\0')
 		jw_strn(jw, "comm", p->comm, strnlen(p->comm, sizeof p->comm));
+	/* a path the process's own mount namespace may have lied about */
 	if (p->exe[0] != '\0')
-		jw_strn(jw, "exe", p->exe, strnlen(p->exe, sizeof p->exe));
+		jw_strn(jw, p->exe_verified ? "exe" : "exe_unverified", p->exe,
+		        strnlen(p->exe, sizeof p->exe));
+	if (p->cgroup[0] != '\0')
+		jw_strn(jw, "cgroup", p->cgroup,
+		        strnlen(p->cgroup, sizeof p->cgroup));
+	if (p->container_id[0] != '\0')
+		jw_strn(jw, "container_id", p->container_id,
+		        strnlen(p->container_id, sizeof p->container_id));
+	if (p->source > PEER_SRC_NONE && p->source <= PEER_SRC_OWNER)
+		jw_str(jw, "ident", sources[p->source]);
 }
 
 /* The caller's members, from its rendering when there is one. */

@@ -14,5 +14,3 @@ tests_unit_test_common_SOURCES = tests/unit/test_common.c tests/unit/tap.h
 tests_unit_test_common_LDADD = $(IMDSGATE_LIBS) -lm
 TESTS += tests/unit/test_common
 
-# The shell test harness every integration test sources (make distcheck).
-EXTRA_DIST += tests/lib/tap.sh tests/lib/netns.sh

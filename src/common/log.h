@@ -17,7 +17,7 @@ void log_warn(const char *fmt, ...) PRINTFLIKE(1, 2);
 void log_warnx(const char *fmt, ...) PRINTFLIKE(1, 2);
 void log_info(const char *fmt, ...) PRINTFLIKE(1, 2);
 void log_debug(const char *fmt, ...) PRINTFLIKE(1, 2);
-/* fatal exits 1 (a runtime error, as INTERFACES.md asks). */
+/* fatal exits 1 (a runtime error, as docs/interfaces.md asks). */
 void fatal(const char *fmt, ...) PRINTFLIKE(1, 2) NORETURN;
 void fatalx(const char *fmt, ...) PRINTFLIKE(1, 2) NORETURN;
 

@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "common/addr.h"
-#include "proxy/conf.h"
 #include "common/inifile.h"
+#include "proxy/conf.h"
+#include "sys/privs.h"
+#include "sys/redirect.h"
 
 enum conf_type {
 	CT_BOOL,
@@ -17,7 +19,8 @@ enum conf_type {
 	CT_LISTEN,
 	CT_UPSTREAM,
 	CT_MODE,
-	CT_BACKEND
+	CT_BACKEND,
+	CT_PATH /* an absolute path */
 };
 
 struct conf_key {
@@ -50,6 +53,8 @@ static const struct conf_key conf_keys[] = {
     {"redirect", "manage", CT_BOOL, O(redirect_manage), 0, 1},
     {"redirect", "backend", CT_BACKEND, O(redirect_backend), 0, 0},
     {"redirect", "check_interval", CT_MS, O(redirect_check_ms), 100, 3600000},
+    {"redirect", "cgroup", CT_PATH, O(redirect_cgroup), 1, PATH_MAX},
+    {"redirect", "pin_dir", CT_PATH, O(redirect_pin_dir), 1, PATH_MAX},
     {"instance", "poll_interval", CT_MS, O(instance_poll_ms), 1000, 86400000},
 };
 #undef O
@@ -76,7 +81,7 @@ conf_defaults(struct conf *c)
 	         LOCALSTATEDIR);
 	c->peer_process = 1;
 	c->redirect_manage = 1;
-	c->redirect_backend = REDIRECT_AUTO;
+	c->redirect_backend = CONF_BACKEND_AUTO;
 	c->redirect_check_ms = 5000;
 	c->instance_poll_ms = 60000;
 	addr_parse("169.254.169.254:80", -1, &c->upstream4, err, sizeof err);
@@ -210,7 +215,8 @@ static int
 conf_enum(const struct conf_key *k, const char *v, int *out)
 {
 	static const char *modes[] = {"enforce", "audit", NULL};
-	static const char *backends[] = {"auto", "nft", "iptables", NULL};
+	static const char *backends[] = {"auto", "bpf", "nft", "iptables",
+	                                 NULL};
 	const char **names = k->type == CT_MODE ? modes : backends;
 	int i;
 
@@ -242,6 +248,13 @@ conf_set(struct conf_parse *p, const struct conf_key *k, const char *v,
 	case CT_LISTEN:
 	case CT_UPSTREAM:
 		return conf_addr(p, k, v, err, errlen);
+	case CT_PATH:
+		if (*v != '/') {
+			snprintf(err, errlen, "%s: not an absolute path",
+			         k->name);
+			return -1;
+		}
+		/* FALLTHROUGH */
 	case CT_STR:
 		if (*v == '\0' || strlen(v) >= (size_t)k->max)
 			return -1;
@@ -312,4 +325,54 @@ conf_upstream_for(const struct conf *c, int family)
 	if (c->has_upstream4)
 		return &c->upstream4;
 	return c->has_upstream6 ? &c->upstream6 : NULL;
+}
+
+/* The first listen address of a family, or family 0. */
+static void
+conf_listen_of(const struct conf *c, int family, struct sockaddr_storage *out)
+{
+	int i;
+
+	memset(out, 0, sizeof *out);
+	for (i = 0; i < c->nlisten; i++)
+		if (c->listen[i].ss_family == family) {
+			*out = c->listen[i];
+			return;
+		}
+}
+
+/* The redirect sends IMDS connections to our listeners: nft/iptables to
+ * the port of the first listen address on loopback, the eBPF layer to the
+ * first listen address of each family; IPv6 always (leaving fd00:ec2::254
+ * out would be a bypass, not a saving). */
+void
+conf_redirect(const struct conf *c, uid_t daemon_uid, struct redirect_conf *rc)
+{
+	static const enum redirect_backend map[] = {
+	    REDIRECT_AUTO, REDIRECT_BPF, REDIRECT_NFT, REDIRECT_IPTABLES};
+
+	redirect_conf_init(rc);
+	rc->backend = map[c->redirect_backend];
+	rc->port = c->nlisten > 0 ? addr_port(&c->listen[0]) : 0;
+	conf_listen_of(c, AF_INET, &rc->to4);
+	conf_listen_of(c, AF_INET6, &rc->to6);
+	rc->exempt_uid = daemon_uid;
+	rc->pin_owner = daemon_uid;
+	snprintf(rc->cgroup, sizeof rc->cgroup, "%s", c->redirect_cgroup);
+	snprintf(rc->pin_dir, sizeof rc->pin_dir, "%s", c->redirect_pin_dir);
+}
+
+/* The monitor restores the interception only when it manages it; it
+ * names processes when process_info is on; the eBPF layer's maps are
+ * read unless the backend is nft or iptables alone. */
+void
+conf_privs(const struct conf *c, struct privs_needs *need)
+{
+	memset(need, 0, sizeof *need);
+	need->proc = c->peer_process;
+	need->net_admin = c->redirect_manage;
+	need->net_raw =
+	    c->redirect_manage && c->redirect_backend == CONF_BACKEND_IPTABLES;
+	need->bpf = c->redirect_backend == CONF_BACKEND_AUTO ||
+	            c->redirect_backend == CONF_BACKEND_BPF;
 }

@@ -1,4 +1,4 @@
-/* imdsgated's configuration file (INTERFACES.md), parsed from a table of
+/* imdsgated's configuration file (docs/interfaces.md), parsed from a table of
  * keys with types, bounds and defaults; cross-field checks after. */
 #ifndef IMDSGATE_CONF_H
 #define IMDSGATE_CONF_H
@@ -6,8 +6,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <sys/socket.h>
-
-#include "sys/redirect.h"
+#include <sys/types.h>
 
 #define CONF_MAXLISTEN 8
 #define CONF_DEFAULT_PATH SYSCONFDIR "/imdsgate/imdsgate.conf"
@@ -16,6 +15,13 @@
 #define CONF_DEFAULT_PORT 169
 
 enum conf_mode { MODE_ENFORCE, MODE_AUDIT };
+/* [redirect] backend, in the order of the keyword table in conf.c. */
+enum conf_backend {
+	CONF_BACKEND_AUTO,
+	CONF_BACKEND_BPF,
+	CONF_BACKEND_NFT,
+	CONF_BACKEND_IPTABLES
+};
 
 struct conf {
 	const char *path; /* the file it came from */
@@ -42,8 +48,10 @@ struct conf {
 	char audit[PATH_MAX]; /* path | syslog | stdout */
 	/* [redirect] */
 	int redirect_manage; /* install, watch, restore */
-	enum redirect_backend redirect_backend;
+	enum conf_backend redirect_backend;
 	int redirect_check_ms;
+	char redirect_cgroup[PATH_MAX]; /* "": the cgroup2 root */
+	char redirect_pin_dir[PATH_MAX];
 	/* [instance] */
 	int instance_poll_ms;
 };
@@ -52,6 +60,14 @@ void conf_defaults(struct conf *);
 /* Returns 0, or -1 with err = "FILE:LINE: message" (or "FILE: message"
  * for a cross-field problem). */
 int conf_load(const char *path, struct conf *, char *err, size_t errlen);
+struct redirect_conf;
+struct privs_needs;
+/* The system layer's own configurations, from this one: the interception
+ * (redirecting to the listen addresses, exempting daemon_uid) and what
+ * the privileged monitor must keep. */
+void conf_redirect(const struct conf *, uid_t daemon_uid,
+                   struct redirect_conf *);
+void conf_privs(const struct conf *, struct privs_needs *);
 /* The upstream for a client that connected to dst's family. */
 const struct sockaddr_storage *conf_upstream_for(const struct conf *,
                                                  int family);

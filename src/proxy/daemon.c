@@ -26,7 +26,10 @@ daemon_detach(int foreground)
 	return daemon(0, 0);
 }
 
-/* Tests wait for the line, systemd for READY=1: both mean "accepting". */
+/* Tests wait for the line, systemd for READY=1: both mean "accepting".
+ * The line comes from the worker before its loop runs (nothing it logs
+ * comes before it); READY=1 from the main process, the monitor, once the
+ * worker said so (systemd takes it only from there). */
 void
 daemon_ready(int foreground)
 {
@@ -34,6 +37,11 @@ daemon_ready(int foreground)
 		fprintf(stderr, "imdsgated: ready\n");
 		fflush(stderr);
 	}
+}
+
+void
+daemon_notify_ready(void)
+{
 	if (getenv("NOTIFY_SOCKET") != NULL)
 		sd_notify(0, "READY=1");
 }

@@ -7,14 +7,12 @@
 struct event_base;
 struct proxy;
 struct instinfo;
-struct redirect_watch;
 
 struct daemon {
 	struct event_base *base;
 	struct proxy *px;
 	const char *confpath;
 	struct instinfo *inst;
-	struct redirect_watch *rw;
 	struct event *sig[4];
 	int nsig;
 };
@@ -22,6 +20,7 @@ struct daemon {
 /* Under systemd (NOTIFY_SOCKET) stay put and notify; without -f fork. */
 int daemon_detach(int foreground);
 void daemon_ready(int foreground);
+void daemon_notify_ready(void);
 void daemon_signals(struct daemon *);
 void daemon_signals_free(struct daemon *);
 struct conf;

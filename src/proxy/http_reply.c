@@ -40,8 +40,9 @@ http_reason(int status)
 	}
 }
 
-/* The XHTML page IMDS sends with every error; fixed text only. The
- * simulator sends the same page, so proxy and simulator cannot drift. */
+/* The XHTML page IMDS sends with every error the proxy makes (the 401's
+ * layout, docs/imds.md); fixed text only. proxy-basic.sh compares these
+ * byte for byte with imdsgate-sim's own copy of IMDS's pages. */
 int
 http_error_page(char *page, size_t len, int status)
 {

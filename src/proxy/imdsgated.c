@@ -1,25 +1,31 @@
 /* imdsgated: option parsing and the start-up order, nothing else.
- * Order (imdsgated(8)): configuration, rules, audit log, listeners,
- * redirect, privilege drop, event loop. */
+ * Order (imdsgated(8)): configuration, rules, audit log, listeners, the
+ * interception layers (opened, installed when missing), then the split:
+ * the monitor keeps the few capabilities the layers and the caller lookup
+ * need, the worker (the proxy) drops every one and runs the event loop. */
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <sys/prctl.h>
 
 #include "audit/audit.h"
+#include "common/log.h"
 #include "proxy/conf.h"
 #include "proxy/daemon.h"
 #include "proxy/instinfo.h"
-#include "common/log.h"
-#include "sys/privs.h"
 #include "proxy/proxy.h"
-#include "sys/redirect.h"
 #include "rules/rules.h"
+#include "sys/monitor.h"
+#include "sys/peer.h"
+#include "sys/privs.h"
+#include "sys/redirect.h"
 
 enum { OPT_EXPLAIN = 256, OPT_REDIRECT };
 
@@ -114,6 +120,36 @@ load_conf(const char *path, struct conf *conf)
 	}
 }
 
+/* What --redirect status prints for one layer; 0 complete, else 1. */
+static int
+redirect_print(const struct redirect_conf *rc, int layer)
+{
+	char err[1024] = "";
+	int r = redirect_layer_status(rc, layer, err, sizeof err);
+
+	printf("%s: %s%s%s\n", redirect_layer_name(rc, layer),
+	       r == 0   ? "installed"
+	       : r == 1 ? "missing"
+	                : "error",
+	       err[0] && r != 0 ? ": " : "", r != 0 ? err : "");
+	return r == 0 ? 0 : 1;
+}
+
+/* Under `backend = auto`, a host without eBPF runs the netfilter layer
+ * alone: said once, not an error. */
+static int
+redirect_layers_said(const struct redirect_conf *rc, FILE *out)
+{
+	char why[256] = "";
+	int layers = redirect_layers(rc, why, sizeof why);
+
+	if (rc->backend == REDIRECT_AUTO && !(layers & REDIRECT_LAYER_BPF))
+		fprintf(out, "%seBPF layer unavailable: %s; %s alone\n",
+		        out == stdout ? "bpf: " : "imdsgated: ", why,
+		        redirect_layer_name(rc, REDIRECT_LAYER_NET));
+	return layers;
+}
+
 /* --redirect install|remove|status, for scripts and packaging. */
 static int
 run_redirect(const struct conf *conf, const char *action)
@@ -121,61 +157,127 @@ run_redirect(const struct conf *conf, const char *action)
 	struct redirect_conf rc;
 	struct privs_user pu;
 	char err[1024] = "";
-	int r;
+	int layers, l, rv = 0;
 
 	if (privs_resolve(conf->user, &pu, err, sizeof err) == -1) {
 		fprintf(stderr, "imdsgated: %s: user: %s\n", conf->path, err);
 		return 2;
 	}
-	redirect_conf_init(&rc, conf, pu.uid);
-	if (!strcmp(action, "install")) {
-		/* never point everyone's IMDS traffic at a port anyone may bind
-		 */
-		if (proxy_listen_check(conf, err, sizeof err) == -1) {
-			fprintf(stderr, "imdsgated: %s\n", err);
-			return 2;
-		}
-		r = redirect_install(&rc, err, sizeof err);
-	} else if (!strcmp(action, "remove"))
-		r = redirect_remove(&rc, err, sizeof err);
-	else if (!strcmp(action, "status")) {
-		r = redirect_status(&rc, err, sizeof err);
-		printf("%s%s%s\n", r == 0 ? "installed" : "missing",
-		       err[0] ? ": " : "", err);
-		return r == 0 ? 0 : 1;
-	} else
+	conf_redirect(conf, pu.uid, &rc);
+	if (strcmp(action, "remove") == 0) {
+		if ((rv = redirect_remove(&rc, err, sizeof err)) != 0)
+			fprintf(stderr, "imdsgated: redirect remove: %s\n",
+			        err);
+		return rv == 0 ? 0 : 1;
+	}
+	if (strcmp(action, "install") != 0 && strcmp(action, "status") != 0)
 		usage(2);
-	if (r != 0)
-		fprintf(stderr, "imdsgated: redirect %s: %s\n", action, err);
-	return r == 0 ? 0 : 1;
+	/* never point everyone's IMDS traffic at a port anyone may bind */
+	if (*action == 'i' && proxy_listen_check(conf, err, sizeof err) == -1) {
+		fprintf(stderr, "imdsgated: %s\n", err);
+		return 2;
+	}
+	layers = redirect_layers_said(&rc, *action == 's' ? stdout : stderr);
+	for (l = REDIRECT_LAYER_BPF; l <= REDIRECT_LAYER_NET; l <<= 1) {
+		if (!(layers & l))
+			continue;
+		if (*action == 's')
+			rv |= redirect_print(&rc, l);
+		else if (redirect_layer_install(&rc, l, err, sizeof err) != 0) {
+			fprintf(stderr,
+			        "imdsgated: redirect install (%s): %s\n",
+			        redirect_layer_name(&rc, l), err);
+			rv = 1;
+		}
+	}
+	return rv;
 }
 
-/* Install the interception rules if configured and missing. */
-static void
-start_redirect(const struct conf *conf, uid_t uid, struct redirect_conf *rc)
+/* The eBPF layer as the daemon starts: opened for the monitor while it
+ * still may (pins made at boot, or installed here when we are root), and
+ * whatever was detached put back. Without it under `auto` the netfilter
+ * layer works alone; `bpf` alone must have it. */
+static struct redirect_bpf *
+start_bpf(const struct conf *conf, const struct redirect_conf *rc)
 {
+	struct redirect_bpf *bpf;
 	char err[1024] = "";
 
-	redirect_conf_init(rc, conf, uid);
-	if (!conf->redirect_manage || redirect_status(rc, err, sizeof err) == 0)
-		return;
-	if (redirect_install(rc, err, sizeof err) != 0)
-		fatalx("redirect install: %s", err);
-	log_info("redirect installed");
+	bpf = redirect_bpf_open(rc, err, sizeof err);
+	if (bpf == NULL && conf->redirect_manage &&
+	    redirect_layer_install(rc, REDIRECT_LAYER_BPF, err, sizeof err) ==
+	        0) {
+		log_info("redirect installed (bpf)");
+		bpf = redirect_bpf_open(rc, err, sizeof err);
+	}
+	if (bpf != NULL && conf->redirect_manage &&
+	    redirect_bpf_check(bpf, err, sizeof err) != 0 &&
+	    redirect_bpf_restore(bpf, err, sizeof err) != 0)
+		log_warnx("eBPF layer: %s", err);
+	if (bpf == NULL && rc->backend == REDIRECT_BPF)
+		fatalx("eBPF layer: %s (imdsgated --redirect install)", err);
+	if (bpf == NULL)
+		log_warnx("eBPF layer not open: %s (imdsgated --redirect "
+		          "install); the netfilter layer alone",
+		          err);
+	return bpf;
 }
 
-static void
-redirect_gap(void *arg, const char *what, int restored)
+/* The layers as the daemon starts: the netfilter layer installed when
+ * missing (a daemon started without the boot-time unit), the eBPF layer
+ * opened. */
+static struct redirect_bpf *
+start_redirect(const struct conf *conf, const struct redirect_conf *rc)
 {
-	(void)arg;
-	log_warnx("redirect: %s%s", what, restored ? " (restored)" : "");
-	audit_error("redirect", what);
+	char err[1024] = "";
+	int layers;
+
+	layers = redirect_layers_said(rc, stderr);
+	if ((layers & REDIRECT_LAYER_NET) && conf->redirect_manage &&
+	    redirect_layer_status(rc, REDIRECT_LAYER_NET, err, sizeof err)) {
+		if (redirect_layer_install(rc, REDIRECT_LAYER_NET, err,
+		                           sizeof err) != 0)
+			fatalx("redirect install (%s): %s",
+			       redirect_layer_name(rc, REDIRECT_LAYER_NET),
+			       err);
+		log_info("redirect installed (%s)",
+		         redirect_layer_name(rc, REDIRECT_LAYER_NET));
+	}
+	return (layers & REDIRECT_LAYER_BPF) ? start_bpf(conf, rc) : NULL;
 }
 
-/* Everything that needs root, in order; then the drop. */
+/* A gap the monitor found (and restored): one audit record. */
+static void
+redirect_gap(const char *layer, const char *what, int restored)
+{
+	char detail[600];
+
+	snprintf(detail, sizeof detail, "%s: %s%s", layer, what,
+	         restored ? " (restored)" : " (not restored)");
+	audit_error("redirect", detail);
+}
+
+/* Started by a user who is neither root nor holds a capability (a
+ * developer trying rules on loopback): run as that user, unprivileged,
+ * with no redirect to keep and any port. */
+static int unprivileged;
+
+/* The unprivileged run's identity: the caller's own. */
+static void
+start_unprivileged(struct conf *conf, struct privs_user *pu)
+{
+	pu->uid = getuid();
+	pu->gid = getgid();
+	conf->redirect_manage = 0;
+	log_info("not started as root: running as uid %u without "
+	         "privileges, redirect not managed",
+	         (unsigned)pu->uid);
+}
+
+/* Everything that needs root, in order. */
 static struct ruleset *
 start_privileged(const struct opts *o, struct conf *conf, int *fds,
-                 struct privs_user *pu, struct redirect_conf *rc)
+                 struct privs_user *pu)
 {
 	struct ruleset *rs;
 	char err[1024];
@@ -189,7 +291,9 @@ start_privileged(const struct opts *o, struct conf *conf, int *fds,
 		fprintf(stderr, "imdsgated: %s\n", err);
 		exit(2);
 	}
-	if (privs_resolve(conf->user, pu, err, sizeof err) == -1) {
+	if (unprivileged)
+		start_unprivileged(conf, pu);
+	else if (privs_resolve(conf->user, pu, err, sizeof err) == -1) {
 		fprintf(stderr, "imdsgated: %s: user: %s\n", conf->path, err);
 		exit(2);
 	}
@@ -199,69 +303,146 @@ start_privileged(const struct opts *o, struct conf *conf, int *fds,
 	audit_chown(pu->uid, pu->gid);
 	if (proxy_listen_open(conf, fds, err, sizeof err) == -1)
 		fatalx("%s", err);
-	start_redirect(conf, pu->uid, rc);
 	return rs;
 }
 
+/* The monitor keeps what its configuration needs and nothing else. */
 static void
-drop_privileges(const struct conf *conf, const struct privs_user *pu)
+drop_monitor(const struct conf *conf, const struct privs_user *pu)
 {
+	struct privs_needs need;
 	cap_value_t caps[16];
 	char err[1024];
-	int n = privs_caps_needed(conf, caps, 16);
+	int n;
 
+	conf_privs(conf, &need);
+	n = unprivileged ? 0 : privs_caps_needed(&need, caps, 16);
 	if (privs_drop(pu, caps, n, err, sizeof err) == -1)
 		fatalx("privilege drop: %s", err);
 	if (geteuid() == 0 || getuid() == 0)
 		fatalx("still uid 0 after the drop");
 }
 
+/* The worker keeps no capability at all (CapEff 0), and dies with the
+ * monitor. */
+static void
+drop_worker(const struct privs_user *pu, pid_t monitor)
+{
+	char err[1024];
+
+	if (privs_drop(pu, NULL, 0, err, sizeof err) == -1)
+		fatalx("privilege drop: %s", err);
+	if (geteuid() == 0 || getuid() == 0)
+		fatalx("still uid 0 after the drop");
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
+	    getppid() != monitor)
+		fatalx("the monitor is gone");
+}
+
+/* The worker accepts connections: READY=1 is the main process's. */
+static void
+monitor_ready(void)
+{
+	daemon_notify_ready();
+}
+
+/* The proxy, in the worker. */
+static int
+run_worker(const struct opts *o, struct conf *conf, struct ruleset *rs,
+           const int *fds, char *confabs, int mfd)
+{
+	struct monitor_client *mc;
+	struct instinfo_conf ic;
+	struct daemon d;
+
+	if (monitor_client_wait(mfd) == -1)
+		fatalx("the monitor did not start");
+	memset(&d, 0, sizeof d);
+	d.confpath = confabs != NULL ? confabs : o->conf;
+	if ((d.base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	mc = monitor_client_start(d.base, mfd, redirect_gap);
+	d.px = proxy_new(d.base, conf, rs);
+	if (proxy_listen_start(d.px, fds, conf->nlisten) == -1)
+		fatalx("cannot listen");
+	daemon_instinfo_conf(&ic, conf);
+	d.inst = instinfo_start(d.base, &ic);
+	daemon_signals(&d);
+	daemon_ready(o->foreground);
+	monitor_client_ready(mc);
+	event_base_dispatch(d.base);
+	instinfo_stop(d.inst);
+	daemon_signals_free(&d);
+	proxy_free(d.px);
+	monitor_client_free(mc);
+	audit_close();
+	event_base_free(d.base);
+	free(confabs);
+	log_info("stopped");
+	return 0;
+}
+
+/* The monitor, once the worker is forked. */
+static int
+run_monitor(const struct conf *conf, const struct privs_user *pu,
+            const struct redirect_conf *rc, struct redirect_bpf *bpf,
+            const int *fds, pid_t worker, int mfd)
+{
+	struct monitor_conf mc;
+	int i, st;
+
+	for (i = 0; i < conf->nlisten; i++) /* the worker's alone */
+		close(fds[i]);
+	drop_monitor(conf, pu);
+	peer_set_process(conf->peer_process);
+	memset(&mc, 0, sizeof mc);
+	mc.rc = rc;
+	mc.bpf = bpf;
+	mc.manage = conf->redirect_manage;
+	mc.check_ms = conf->redirect_check_ms;
+	mc.proc = conf->peer_process;
+	mc.uid = pu->uid;
+	mc.ready = monitor_ready;
+	st = monitor_run(&mc, worker, mfd);
+	redirect_bpf_close(bpf);
+	return st;
+}
+
 static int
 run(const struct opts *o)
 {
-	struct instinfo_conf ic;
-	struct daemon d;
 	struct conf conf;
 	struct privs_user pu;
 	struct redirect_conf rc;
+	struct redirect_bpf *bpf;
 	struct ruleset *rs;
-	int fds[CONF_MAXLISTEN];
+	int fds[CONF_MAXLISTEN], mfd;
 	char *confabs;
+	pid_t worker, monitor;
 
 	log_init("imdsgated", LOG_TO_STDERR, o->verbose);
-	rs = start_privileged(o, &conf, fds, &pu, &rc);
+	unprivileged = !privs_privileged();
+	rs = start_privileged(o, &conf, fds, &pu);
+	conf_redirect(&conf, pu.uid, &rc);
+	bpf = unprivileged ? NULL : start_redirect(&conf, &rc);
 	/* daemon() moves to /: a relative -c must still work on SIGHUP */
 	confabs = realpath(o->conf, NULL);
 	if (daemon_detach(o->foreground) == -1)
 		fatal("daemon");
 	if (!o->foreground)
 		log_init("imdsgated", LOG_TO_SYSLOG, o->verbose);
-	memset(&d, 0, sizeof d);
-	d.confpath = confabs != NULL ? confabs : o->conf;
-	if ((d.base = event_base_new()) == NULL)
-		fatalx("event_base_new");
-	drop_privileges(&conf, &pu);
-	d.px = proxy_new(d.base, &conf, rs);
-	if (proxy_listen_start(d.px, fds, conf.nlisten) == -1)
-		fatalx("cannot listen");
-	daemon_instinfo_conf(&ic, &conf);
-	d.inst = instinfo_start(d.base, &ic);
-	if (conf.redirect_manage)
-		d.rw = redirect_watch_start(d.base, &rc, conf.redirect_check_ms,
-		                            redirect_gap, NULL);
-	daemon_signals(&d);
-	daemon_ready(o->foreground);
-	event_base_dispatch(d.base);
-	if (d.rw != NULL)
-		redirect_watch_stop(d.rw);
-	instinfo_stop(d.inst);
-	daemon_signals_free(&d);
-	proxy_free(d.px);
+	monitor = getpid();
+	if ((worker = monitor_fork(&mfd)) == -1)
+		fatal("fork");
+	if (worker == 0) {
+		redirect_bpf_close(bpf); /* nothing of the layers in here */
+		drop_worker(&pu, monitor);
+		return run_worker(o, &conf, rs, fds, confabs, mfd);
+	}
+	rules_unref(rs);
 	audit_close();
-	event_base_free(d.base);
 	free(confabs);
-	log_info("stopped");
-	return 0;
+	return run_monitor(&conf, &pu, &rc, bpf, fds, worker, mfd);
 }
 
 /* -t: what would stop the daemon from starting, without starting it. */

@@ -2,10 +2,10 @@
  * then the uid that owns the client socket (from the kernel, cheap: the
  * connection limits need it at once), then the rest of the identity (the
  * process and the groups), which may take longer. The rest is the one
- * place an asynchronous lookup plugs in: it completes through
- * proxy_client_identified (holding a reference on the connection while
- * it runs) and proxy_identify_cancel stops it when the connection is
- * lost first. Today's lookup is synchronous and completes at once. */
+ * place the asynchronous lookup plugs in: it completes through
+ * proxy_identify_done (holding a reference on the connection while it
+ * runs) and proxy_identify_cancel stops it when the connection is lost
+ * first. */
 #include "config.h"
 
 #include <event2/bufferevent.h>
@@ -30,17 +30,46 @@ proxy_identify_uid(struct pconn *c, struct peer_pending *pp)
 	return 0;
 }
 
-/* The process and the groups of a known uid. */
+/* Step two answered: requests may now be read (a failed lookup is
+ * refused at the first request, fail closed). */
+static void
+proxy_identify_done(void *arg, int ok)
+{
+	struct pconn *c = arg;
+
+	c->ident = NULL;
+	if (!ok) {
+		c->peer_ok = 0;
+		log_warnx("%s: caller lookup failed: refusing", c->client_str);
+	}
+	proxy_client_identified(c);
+	proxy_client_unref(c);
+}
+
+/* The process, the groups, the cgroup of a known uid: at once, or later
+ * through proxy_identify_done (the connection referenced meanwhile). */
 void
 proxy_identify_rest(struct pconn *c, const struct peer_pending *pp)
 {
-	peer_lookup_rest(&c->peer, pp);
+	int r;
+
+	proxy_client_ref(c);
+	r = peer_lookup_start(&c->peer, pp, proxy_identify_done, c, &c->ident);
+	if (r == 0)
+		return;
+	proxy_client_unref(c);
+	if (r == -1)
+		c->peer_ok = 0;
 	proxy_client_identified(c);
 }
 
-/* Nothing is ever in flight with the synchronous lookup. */
+/* The connection is lost first: the answer must not come. */
 void
 proxy_identify_cancel(struct pconn *c)
 {
-	(void)c;
+	if (c->ident == NULL)
+		return;
+	peer_lookup_cancel(c->ident);
+	c->ident = NULL;
+	proxy_client_unref(c);
 }

@@ -71,6 +71,7 @@ struct pconn { /* one client connection */
 	int peer_ok;
 	struct peer_info peer;
 	struct audit_caller caller; /* peer rendered for its records */
+	struct peer_query *ident;   /* step two of the lookup, in flight */
 	struct proxy_uid *uidc;
 	int eof;             /* the client sent FIN */
 	int dirty;           /* on px->dirty: output to write */

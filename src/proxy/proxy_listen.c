@@ -16,7 +16,6 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -26,6 +25,7 @@
 #include "common/addr.h"
 #include "common/log.h"
 #include "proxy/proxy_int.h"
+#include "sys/privs.h"
 
 #define PROXY_UNPRIV_PORT_START "/proc/sys/net/ipv4/ip_unprivileged_port_start"
 
@@ -45,34 +45,15 @@ proxy_listen_unpriv_start(void)
 	return port;
 }
 
-/* Root, or holding any capability: a daemon whose redirect is real. A
- * developer running it as himself, without capabilities, has no redirect
- * and may use any port. */
-static int
-proxy_listen_privileged(void)
-{
-	cap_t have, none;
-	int r;
-
-	if (geteuid() == 0)
-		return 1;
-	if ((have = cap_get_proc()) == NULL)
-		return 1;
-	none = cap_init();
-	r = none == NULL || cap_compare(have, none) != 0;
-	cap_free(have);
-	if (none != NULL)
-		cap_free(none);
-	return r;
-}
-
 int
 proxy_listen_check(const struct conf *conf, char *err, size_t errlen)
 {
 	char a[ADDR_STRLEN];
 	int start, i;
 
-	if (!proxy_listen_privileged())
+	/* a developer running it as himself, without capabilities, has no
+	 * redirect and may use any port */
+	if (!privs_privileged())
 		return 0;
 	start = proxy_listen_unpriv_start();
 	for (i = 0; i < conf->nlisten; i++) {

@@ -253,7 +253,7 @@ proxy_request_refuse(struct preq *r, int status, const char *reason, int close)
 	proxy_request_reply(r, status, reason, close);
 }
 
-/* Token rules (IMDS.md): returns the refusal reason, or NULL to go on. */
+/* Token rules (docs/imds.md): returns the refusal reason, or NULL to go on. */
 static const char *
 proxy_request_token(struct preq *r)
 {

@@ -1,5 +1,5 @@
 /* Per-user and per-group path rules (the *.rules files in rules.d,
- * INTERFACES.md): loaded and compiled once, matched per request, last
+ * docs/interfaces.md): loaded and compiled once, matched per request, last
  * match wins, default deny. A ruleset is immutable once loaded and reference
  * counted, so a reload can swap it while requests still hold the old. */
 #ifndef IMDSGATE_RULES_H

@@ -4,7 +4,7 @@ libimdsgate_a_SOURCES += src/sim/sim.h \
 	src/sim/sim_conf.c src/sim/sim_rand.c src/sim/sim_json.c src/sim/sim_tokens.c \
 	src/sim/sim_creds.c src/sim/sim_secrets.c src/sim/sim_tree.c src/sim/sim_version.c \
 	src/sim/sim_instance.c src/sim/sim_reply.c src/sim/sim.c src/sim/sim_rotate.c \
-	src/sim/sim_serve.c src/sim/sim_fault.c
+	src/sim/sim_serve.c src/sim/sim_fault.c src/sim/sim_path.c
 
 bin_PROGRAMS += imdsgate-sim
 imdsgate_sim_SOURCES = src/sim/sim_main.c
@@ -22,5 +22,5 @@ SIM_INTEGRATION_TESTS = tests/integration/sim-http.sh \
 	tests/integration/sim-options.sh
 TESTS += $(SIM_INTEGRATION_TESTS)
 EXTRA_DIST += $(SIM_INTEGRATION_TESTS) tests/integration/sim-common.sh \
-	tests/node/imds-creds.js \
+	tests/node/imds-creds.js tests/node/imds-metadata.js \
 	tests/node/package.json tests/node/package-lock.json scripts/demo

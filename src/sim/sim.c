@@ -15,6 +15,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "common/log.h"
+#include "common/xmalloc.h"
 #include "sim/sim.h"
 
 static int64_t
@@ -215,20 +216,38 @@ sim_method(enum evhttp_cmd_type m)
 	}
 }
 
-/* evhttp's callback for every request. */
+/* The request's path, a copy to free. From the target as sent when it
+ * starts with "/": evhttp would read "//latest/..." as a host
+ * ("latest") and a path. */
+static char *
+sim_path(struct evhttp_request *req)
+{
+	const char *t = evhttp_request_get_uri(req);
+	const struct evhttp_uri *u;
+	const char *p;
+
+	if (t != NULL && *t == '/')
+		return xstrndup(t, strcspn(t, "?#"));
+	u = evhttp_request_get_evhttp_uri(req);
+	p = u ? evhttp_uri_get_path(u) : NULL;
+	return xstrdup(p == NULL || *p == '\0' ? "/" : p);
+}
+
+/* evhttp's callback for every request. The path is read as IMDS reads
+ * it (repeated slashes are one); the log shows it as it came. */
 void
 sim_handle(struct evhttp_request *req, void *arg)
 {
-	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
-	const char *path = u ? evhttp_uri_get_path(u) : NULL;
 	struct sim *sim = arg;
+	char *path = sim_path(req), *clean = xstrdup(path);
 	int code;
 
-	if (path == NULL || *path == '\0')
-		path = "/";
-	code = sim_dispatch(sim, req, path);
+	sim_path_squeeze(clean);
+	code = sim_dispatch(sim, req, clean);
 	if (sim->conf->verbose)
 		log_info("%s %s %d",
 		         sim_method(evhttp_request_get_command(req)), path,
 		         code);
+	free(clean);
+	free(path);
 }

@@ -1,5 +1,5 @@
 /* imdsgate-sim: an IMDS simulator that answers as the real service does
- * (../shared/IMDS.md), for the demo, the tests, and users who try their
+ * (docs/imds.md), for the demo, the tests, and users who try their
  * rule files off EC2. This header joins its parts: configuration, the
  * metadata tree, tokens, rotating credentials, the HTTP front and the
  * fault modes the proxy's tests need. */
@@ -138,7 +138,8 @@ struct sim_node *sim_tree_new(void);
 struct sim_node *sim_tree_add(struct sim_node *root, const char *path,
                               enum sim_kind, const char *text);
 /* Look up "meta-data/iam/" (no version, no leading slash); NULL when
- * missing. A leaf asked for with a trailing slash is missing. */
+ * missing. A leaf asked for with a trailing slash is that leaf, as on
+ * EC2; an empty segment ("a//b": squeeze the path first) is missing. */
 const struct sim_node *sim_tree_lookup(const struct sim_node *root,
                                        const char *path);
 void sim_tree_listing(const struct sim_node *dir, struct buf *);
@@ -155,6 +156,9 @@ void sim_version_listing(struct buf *);
 /* Length of the version segment at the start of path (no leading slash)
  * when it names a known version, else 0. */
 size_t sim_version_match(const char *path);
+
+/* sim_path.c: fold each run of slashes in path into one, in place. */
+void sim_path_squeeze(char *path);
 
 /* sim.c: request handling. */
 struct event_base;

@@ -65,6 +65,8 @@ sim_tree_add(struct sim_node *root, const char *path, enum sim_kind kind,
 	return n;
 }
 
+/* The node at path (below a version: "meta-data/iam/"), or NULL. A
+ * directory is found with or without its trailing slash, a leaf too. */
 const struct sim_node *
 sim_tree_lookup(const struct sim_node *root, const char *path)
 {
@@ -74,7 +76,7 @@ sim_tree_lookup(const struct sim_node *root, const char *path)
 
 	while (*s != '\0') {
 		if (n->kind != SIM_DIR)
-			return NULL; /* a leaf has no children, nor "leaf/" */
+			return NULL; /* a leaf has no children */
 		e = strchr(s, '/');
 		len = e ? (size_t)(e - s) : strlen(s);
 		if (len == 0)
@@ -84,9 +86,10 @@ sim_tree_lookup(const struct sim_node *root, const char *path)
 			return NULL;
 		if (e == NULL)
 			break;
+		/* "leaf/" ends here too: IMDS serves the leaf, and botocore
+		 * and the aws CLI ask placement/availability-zone/ for the
+		 * region */
 		s = e + 1;
-		if (*s == '\0' && n->kind != SIM_DIR)
-			return NULL;
 	}
 	return n;
 }

@@ -1,18 +1,19 @@
-/* Caller identity from the kernel: the uid that owns the client's socket,
+/* Caller identity, step one: the client's socket as the kernel sees it,
  * asked of NETLINK_SOCK_DIAG by the connection's exact 4-tuple (client
- * address, original destination), so the answer cannot be spoofed by
- * anything the client sends. The process behind the socket is found in
- * peer_proc.c. */
+ * address, the address it is connected to), so the answer cannot be
+ * spoofed by anything the client sends: its owner, inode, cookie (the key
+ * of the eBPF layer's connect() record) and state. Step two (who
+ * connected) is asked of the monitor, or answered here (peer_resolve.c). */
 #include "config.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -20,6 +21,7 @@
 #include <sys/time.h>
 
 #include "common/log.h"
+#include "common/xmalloc.h"
 #include "sys/peer.h"
 #include "sys/peer_int.h"
 
@@ -28,6 +30,7 @@ static int peer_kernel(const struct sockaddr_storage *,
 
 static peer_lookup_fn peer_fn = peer_kernel;
 static int peer_want_process = 1;
+static int peer_bpf_fd = -1;
 
 /* Tests and benchmarks swap the kernel lookup for a fake; NULL restores. */
 void
@@ -36,21 +39,35 @@ peer_set_lookup(peer_lookup_fn fn)
 	peer_fn = fn != NULL ? fn : peer_kernel;
 }
 
-/* Without the process scan the daemon needs no CAP_SYS_PTRACE. */
+/* Without /proc the monitor needs no CAP_SYS_PTRACE. */
 void
 peer_set_process(int on)
 {
 	peer_want_process = on;
 }
 
-/* The one entry point the proxy calls; a fresh, zeroed answer each time. */
-int
-peer_lookup(const struct sockaddr_storage *client,
-            const struct sockaddr_storage *dst, struct peer_info *pi)
+/* The records map for lookups answered in this process. */
+void
+peer_set_bpf(int map_fd)
+{
+	peer_bpf_fd = map_fd;
+}
+
+/* A fresh answer: nothing known, ids unset. */
+static void
+peer_clear(struct peer_info *pi)
 {
 	memset(pi, 0, sizeof *pi);
 	pi->uid = (uid_t)-1;
 	pi->gid = (gid_t)-1;
+}
+
+/* Both steps at once, in this process. */
+int
+peer_lookup(const struct sockaddr_storage *client,
+            const struct sockaddr_storage *dst, struct peer_info *pi)
+{
+	peer_clear(pi);
 	return peer_fn(client, dst, pi);
 }
 
@@ -162,11 +179,11 @@ peer_send(const struct inet_diag_req_v2 *r)
 	return fd;
 }
 
-/* Read the one answer: the socket's uid and inode, -1 (no such socket,
- * e.g. the client already closed), or -2 (no answer, or one to another
- * request: the shared socket is then out of step). */
+/* Read the one answer: the socket's uid, inode, cookie and state, -1 (no
+ * such socket), or -2 (no answer, or one to another request: the shared
+ * socket is then out of step). */
 static int
-peer_recv(int fd, uid_t *uid, unsigned long *inode)
+peer_recv(int fd, struct peer_sock *ps)
 {
 	long buf[2048 / sizeof(long)];
 	struct nlmsghdr *h = (struct nlmsghdr *)buf;
@@ -180,27 +197,31 @@ peer_recv(int fd, uid_t *uid, unsigned long *inode)
 	    h->nlmsg_len < NLMSG_LENGTH(sizeof *m))
 		return -1;
 	m = NLMSG_DATA(h);
-	*uid = m->idiag_uid;
-	*inode = m->idiag_inode;
+	ps->uid = m->idiag_uid;
+	ps->inode = m->idiag_inode;
+	ps->cookie =
+	    (uint64_t)m->id.idiag_cookie[1] << 32 | m->id.idiag_cookie[0];
+	ps->state = m->idiag_state;
 	return 0;
 }
 
-/* The uid and socket inode of the client socket, by sock_diag. */
+/* The client socket, by sock_diag. */
 int
 peer_diag(const struct sockaddr_storage *client,
-          const struct sockaddr_storage *dst, uid_t *uid, unsigned long *inode)
+          const struct sockaddr_storage *dst, struct peer_sock *ps)
 {
 	struct sockaddr_storage c, d;
 	struct inet_diag_req_v2 r;
 	int fd, rv;
 
+	memset(ps, 0, sizeof *ps);
 	peer_unmap(client, &c);
 	peer_unmap(dst, &d);
 	if (peer_request(&c, &d, &r) == -1)
 		return -1;
 	if ((fd = peer_send(&r)) == -1)
 		return -1;
-	rv = peer_recv(fd, uid, inode);
+	rv = peer_recv(fd, ps);
 	if (rv == -2) { /* nothing, or not our answer: start afresh */
 		peer_socket_drop();
 		return -1;
@@ -208,39 +229,48 @@ peer_diag(const struct sockaddr_storage *client,
 	return rv;
 }
 
-/* User name and, when no process was found, groups from the user
- * database (what the user would get at login). */
-static void
-peer_userdb(struct peer_info *pi, int need_groups)
+/* Connected (or half-closed by the client, still holding it) and owned
+ * by an open file: inode 0 is a TIME_WAIT entry or an orphan, whose uid
+ * the kernel reports as 0. */
+int
+peer_sock_live(const struct peer_sock *ps)
 {
-	struct passwd pw, *pwp = NULL;
-	char buf[4096];
-	int n = PEER_MAXGROUPS;
-
-	if (getpwuid_r(pi->uid, &pw, buf, sizeof buf, &pwp) != 0 ||
-	    pwp == NULL) {
-		snprintf(pi->user, sizeof pi->user, "%u", (unsigned)pi->uid);
-		if (need_groups)
-			pi->gid = (gid_t)-1;
-		return;
-	}
-	snprintf(pi->user, sizeof pi->user, "%s", pw.pw_name);
-	if (!need_groups)
-		return;
-	pi->gid = pw.pw_gid;
-	if (getgrouplist(pw.pw_name, pw.pw_gid, pi->gids, &n) == -1)
-		n = PEER_MAXGROUPS; /* truncated: keep what fits */
-	pi->ngids = n;
+	return ps->inode != 0 &&
+	       (ps->state == TCP_ESTABLISHED || ps->state == TCP_FIN_WAIT1 ||
+	        ps->state == TCP_FIN_WAIT2);
 }
 
-/* The real lookup: kernel uid, then the process, then the user. */
+/* Step one into pi and pp; -1 (refuse) when not a live socket. */
+static int
+peer_step_one(const struct sockaddr_storage *client,
+              const struct sockaddr_storage *dst, struct peer_info *pi,
+              struct peer_pending *pp)
+{
+	struct peer_sock ps;
+
+	if (peer_diag(client, dst, &ps) == -1)
+		return -1;
+	if (!peer_sock_live(&ps)) {
+		log_debug("peer: client socket not live (state %d, inode %lu)",
+		          ps.state, ps.inode);
+		return -1;
+	}
+	pi->uid = ps.uid;
+	pp->uid = ps.uid;
+	pp->inode = ps.inode;
+	pp->cookie = ps.cookie;
+	return 0;
+}
+
+/* The real lookup: both steps here. */
 static int
 peer_kernel(const struct sockaddr_storage *client,
             const struct sockaddr_storage *dst, struct peer_info *pi)
 {
-	struct peer_pending pp = {0, 0};
+	struct peer_pending pp;
 
-	if (peer_diag(client, dst, &pi->uid, &pp.inode) == -1)
+	memset(&pp, 0, sizeof pp);
+	if (peer_step_one(client, dst, pi, &pp) == -1)
 		return -1;
 	peer_lookup_rest(pi, &pp);
 	return 0;
@@ -252,25 +282,110 @@ peer_lookup_uid(const struct sockaddr_storage *client,
                 const struct sockaddr_storage *dst, struct peer_info *pi,
                 struct peer_pending *pp)
 {
-	memset(pi, 0, sizeof *pi);
-	pi->uid = (uid_t)-1;
-	pi->gid = (gid_t)-1;
-	pp->inode = 0;
+	peer_clear(pi);
+	memset(pp, 0, sizeof *pp);
 	pp->complete = peer_fn != peer_kernel;
 	if (pp->complete)
 		return peer_fn(client, dst, pi);
-	return peer_diag(client, dst, &pi->uid, &pp->inode);
+	return peer_step_one(client, dst, pi, pp);
 }
 
-/* Step two: the process behind the socket, the user and the groups. */
+/* Step two, here and now. */
 void
 peer_lookup_rest(struct peer_info *pi, const struct peer_pending *pp)
 {
-	int found = 0;
-
 	if (pp->complete)
 		return;
-	if (peer_want_process && pp->inode != 0)
-		found = peer_proc_find(pi->uid, pp->inode, pi) == 0;
-	peer_userdb(pi, !found);
+	peer_resolve_now(peer_bpf_fd, peer_want_process, pp, pi);
+}
+
+/* Queries waiting for the monitor's answer. */
+struct peer_query {
+	uint32_t id;
+	struct peer_info *pi;
+	peer_done_fn done;
+	void *arg;
+	struct peer_query *next;
+};
+static struct peer_query *peer_queries;
+static uint32_t peer_next_id;
+static struct peer_remote peer_remote_to;
+static int peer_remote_set;
+
+/* The monitor answers step two from now on (NULL: this process). */
+void
+peer_set_remote(const struct peer_remote *r)
+{
+	peer_remote_set = r != NULL;
+	if (r != NULL)
+		peer_remote_to = *r;
+}
+
+/* Unlink q from the waiting list. */
+static void
+peer_query_unlink(struct peer_query *q)
+{
+	struct peer_query **pp;
+
+	for (pp = &peer_queries; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == q) {
+			*pp = q->next;
+			return;
+		}
+}
+
+/* Step two: at once here, or asked of the monitor. */
+int
+peer_lookup_start(struct peer_info *pi, const struct peer_pending *pp,
+                  peer_done_fn done, void *arg, struct peer_query **qp)
+{
+	struct peer_query *q;
+
+	*qp = NULL;
+	if (pp->complete || !peer_remote_set) {
+		peer_lookup_rest(pi, pp);
+		return 1;
+	}
+	q = xcalloc(1, sizeof *q);
+	q->id = ++peer_next_id;
+	q->pi = pi;
+	q->done = done;
+	q->arg = arg;
+	if (peer_remote_to.send(peer_remote_to.ctx, q->id, pp) == -1) {
+		free(q);
+		return -1;
+	}
+	q->next = peer_queries;
+	peer_queries = q;
+	*qp = q;
+	return 0;
+}
+
+/* The connection died first: the answer will find no query. */
+void
+peer_lookup_cancel(struct peer_query *q)
+{
+	if (q == NULL)
+		return;
+	peer_query_unlink(q);
+	peer_remote_to.cancel(peer_remote_to.ctx, q->id);
+	free(q);
+}
+
+/* An answer: to its query if still waiting (else it was cancelled). The
+ * uid step one found stays unless the record names who connected. */
+void
+peer_remote_done(uint32_t id, int ok, const struct peer_info *ans)
+{
+	struct peer_query *q;
+
+	for (q = peer_queries; q != NULL && q->id != id; q = q->next)
+		;
+	if (q == NULL)
+		return;
+	peer_query_unlink(q);
+	if (ok)
+		*q->pi = *ans;
+	q->done(q->arg, ok);
+	free(q);
 }

@@ -1,8 +1,13 @@
-/* The process behind a socket: the socket's inode is found among the
- * /proc/PID/fd links. Only processes of the socket's uid are searched
- * (the owner of /proc/PID is the process's euid, one fstatat each), and
- * the scan stops at the first match, so a lookup costs about one readlink
- * per open fd of that user's processes. */
+/* The fallback when there is no connect() record (no eBPF layer, or the
+ * caller outside its cgroup): the process holding the socket, found by
+ * its inode among the /proc/PID/fd links of the socket owner's processes.
+ * The search is bounded and resumable: it does a slice of work at a time
+ * (the monitor answers other callers in between) and gives up after a
+ * budget per connection, so a socket no process holds (one parked in
+ * flight with SCM_RIGHTS) costs its owner's lookup a few milliseconds,
+ * never everyone's. Groups are the holder's real gid and supplementary
+ * groups, never its effective gid: a setgid program that inherited the
+ * socket lends no group. */
 #include "config.h"
 
 #include <ctype.h>
@@ -15,7 +20,31 @@
 
 #include <sys/stat.h>
 
+#include "common/xmalloc.h"
 #include "sys/peer_int.h"
+
+/* Pids that recently held a caller's socket: long-running clients (an
+ * SDK refreshing credentials) connect again and again, so try them
+ * first. A stale or reused pid costs one failed check: the socket inode
+ * itself is what decides. */
+#define PEER_RECENT 16
+static pid_t peer_recent[PEER_RECENT];
+static unsigned peer_recent_next;
+
+enum { SCAN_RECENT, SCAN_LIST, SCAN_STRICT, SCAN_LOOSE, SCAN_DONE };
+
+struct peer_scan {
+	uid_t uid;
+	char want[64]; /* "socket:[INODE]" */
+	int stage;
+	int idx;
+	int spent;
+	pid_t *pids; /* every pid in /proc, ascending */
+	int npids;
+	DIR *fds; /* the fd directory being read */
+	int pdfd; /* its /proc/PID */
+	pid_t cur;
+};
 
 /* Read a small /proc file relative to dirfd; returns its length or -1. */
 static ssize_t
@@ -34,7 +63,7 @@ peer_proc_read(int dfd, const char *path, char *buf, size_t len)
 	return n;
 }
 
-/* The value after "Key:\t" in a status file, or NULL. */
+/* The value after "Key:" in a status file, or NULL. */
 static const char *
 peer_proc_field(const char *status, const char *key)
 {
@@ -50,21 +79,16 @@ peer_proc_field(const char *status, const char *key)
 	return NULL;
 }
 
-/* Does any of the four ids on a status Uid: line equal uid? Catches a
- * process that is not dumpable (its /proc/PID is then owned by root). */
+/* Is uid among the four ids of a Uid: line? which: 0 real, -1 any.
+ * (A process that is not dumpable has its /proc/PID owned by root.) */
 static int
-peer_proc_hasuid(int pdfd, uid_t uid)
+peer_proc_hasuid(const char *st, uid_t uid, int any)
 {
-	char st[8192];
-	const char *v;
+	const char *v = peer_proc_field(st, "Uid");
 	char *end;
 	int i;
 
-	if (peer_proc_read(pdfd, "status", st, sizeof st) == -1)
-		return 0;
-	if ((v = peer_proc_field(st, "Uid")) == NULL)
-		return 0;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; v != NULL && i < (any ? 4 : 1); i++) {
 		unsigned long u = strtoul(v, &end, 10);
 		if (end == v)
 			return 0;
@@ -75,21 +99,17 @@ peer_proc_hasuid(int pdfd, uid_t uid)
 	return 0;
 }
 
-/* Fill the effective gid and the supplementary groups from status:
- * what the process really holds, not what the user database says. */
+/* The real gid and the supplementary groups of a status file: what the
+ * user's own login gave the process, not what a setgid exec added. */
 static void
-peer_proc_groups(int pdfd, struct peer_info *pi)
+peer_proc_groups(const char *st, struct peer_info *pi)
 {
-	char st[8192];
 	const char *v;
 	char *end;
 
-	if (peer_proc_read(pdfd, "status", st, sizeof st) == -1)
-		return;
-	if ((v = peer_proc_field(st, "Gid")) != NULL) {
-		strtoul(v, &end, 10); /* real gid: skip to the effective */
-		pi->gid = (gid_t)strtoul(end, NULL, 10);
-	}
+	if ((v = peer_proc_field(st, "Gid")) != NULL)
+		pi->gid = (gid_t)strtoul(v, NULL, 10);
+	pi->ngids = 0;
 	if ((v = peer_proc_field(st, "Groups")) == NULL)
 		return;
 	while (pi->ngids < PEER_MAXGROUPS) {
@@ -101,137 +121,150 @@ peer_proc_groups(int pdfd, struct peer_info *pi)
 	}
 }
 
-/* comm and exe of the process found (exe needs ptrace access). */
+/* The holder: pid, comm and, when its real uid is the socket's owner,
+ * its groups (else the caller takes the user database's). */
 static void
-peer_proc_fill(int pdfd, pid_t pid, struct peer_info *pi)
+peer_proc_fill(struct peer_scan *s, struct peer_info *pi)
 {
-	ssize_t n;
+	char st[8192];
 
-	pi->pid = pid;
-	if (peer_proc_read(pdfd, "comm", pi->comm, sizeof pi->comm) > 0)
+	pi->pid = s->cur;
+	if (peer_proc_read(s->pdfd, "comm", pi->comm, sizeof pi->comm) > 0)
 		pi->comm[strcspn(pi->comm, "\n")] = '\0';
-	n = readlinkat(pdfd, "exe", pi->exe, sizeof pi->exe - 1);
-	pi->exe[n > 0 ? n : 0] = '\0';
-	peer_proc_groups(pdfd, pi);
+	pi->gid = (gid_t)-1;
+	if (peer_proc_read(s->pdfd, "status", st, sizeof st) != -1 &&
+	    peer_proc_hasuid(st, s->uid, 0))
+		peer_proc_groups(st, pi);
+	pi->source = PEER_SRC_PROC;
 }
 
-/* Does this process hold the socket? One readlink per open fd. */
-static int
-peer_proc_holds(int pdfd, const char *want)
+/* Stop reading the current process. */
+static void
+peer_scan_drop(struct peer_scan *s)
 {
-	struct dirent *de;
-	char link[64];
-	DIR *d;
-	ssize_t n;
-	int fd, found = 0;
-
-	if ((fd = openat(pdfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return 0;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return 0;
-	}
-	while (!found && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		n = readlinkat(fd, de->d_name, link, sizeof link - 1);
-		if (n <= 0)
-			continue;
-		link[n] = '\0';
-		found = strcmp(link, want) == 0;
-	}
-	closedir(d);
-	return found;
+	if (s->fds != NULL)
+		closedir(s->fds);
+	if (s->pdfd != -1)
+		close(s->pdfd);
+	s->fds = NULL;
+	s->pdfd = -1;
 }
 
-/* Pids that recently held a caller's socket: long-running clients (an
- * SDK refreshing credentials) connect again and again, so try them
- * first. A stale or reused pid costs one failed check: the socket inode
- * itself is what decides. Single-threaded use (the proxy's event loop). */
-#define PEER_RECENT 16
-static pid_t peer_recent[PEER_RECENT];
-static unsigned peer_recent_next;
-
-/* Check one pid: owned by uid (or, not strict, root-owned with uid in
- * its status) and holding want; fill pi when it does. */
-static int
-peer_proc_try(int procfd, pid_t pid, uid_t uid, const char *want, int strict,
-              struct peer_info *pi)
+/* Start reading pid's fds if it may be the holder: owned by uid
+ * (strict), or root-owned naming uid in its status (loose). */
+static void
+peer_scan_open(struct peer_scan *s, int procfd, pid_t pid, int strict)
 {
-	char name[16];
+	char name[16], st[8192];
 	struct stat sb;
-	int pdfd, found = 0;
+	int fd;
 
 	snprintf(name, sizeof name, "%d", (int)pid);
 	if (fstatat(procfd, name, &sb, 0) == -1 ||
-	    sb.st_uid != (strict ? uid : 0))
-		return 0; /* one syscall for each process not of uid */
-	if ((pdfd = openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1)
-		return 0;
-	if ((strict || peer_proc_hasuid(pdfd, uid)) &&
-	    peer_proc_holds(pdfd, want)) {
-		peer_proc_fill(pdfd, pid, pi);
-		found = 1;
+	    sb.st_uid != (strict ? s->uid : 0))
+		return; /* one syscall for each process not of uid */
+	if ((s->pdfd = openat(procfd, name,
+	                      O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return;
+	s->spent++;
+	if ((!strict &&
+	     (peer_proc_read(s->pdfd, "status", st, sizeof st) == -1 ||
+	      !peer_proc_hasuid(st, s->uid, 1))) ||
+	    (fd = openat(s->pdfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	        -1 ||
+	    (s->fds = fdopendir(fd)) == NULL) {
+		peer_scan_drop(s);
+		return;
 	}
-	close(pdfd);
-	return found;
+	s->cur = pid;
 }
 
-/* Every pid in /proc, ascending, in *out (malloc'd); returns how many.
- * Nothing is stat'ed here: ownership is checked lazily, newest first, so
- * the usual case (a caller that just started) costs a few syscalls. */
+/* Read up to *work fd links of the current process: 1 when it holds the
+ * socket. */
 static int
-peer_proc_list(DIR *proc, pid_t **out)
+peer_scan_fds(struct peer_scan *s, int *work)
 {
 	struct dirent *de;
-	size_t n = 0, cap = 512;
-	pid_t *v = malloc(cap * sizeof *v), *nv;
+	char link[64];
+	ssize_t n;
 
-	rewinddir(proc);
-	while (v != NULL && (de = readdir(proc)) != NULL) {
+	while (*work > 0 && (de = readdir(s->fds)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		(*work)--;
+		s->spent++;
+		n = readlinkat(dirfd(s->fds), de->d_name, link,
+		               sizeof link - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (strcmp(link, s->want) == 0)
+			return 1;
+	}
+	if (*work > 0)
+		peer_scan_drop(s); /* read to its end */
+	return 0;
+}
+
+/* Every pid in /proc, ascending. Nothing is stat'ed here: ownership is
+ * checked lazily, newest first, so the usual case (a caller that just
+ * started) costs a few syscalls. */
+static void
+peer_scan_list(struct peer_scan *s, int procfd)
+{
+	struct dirent *de;
+	size_t cap = 512;
+	DIR *d;
+	int fd;
+
+	s->pids = xcalloc(cap, sizeof *s->pids);
+	if ((fd = openat(procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	        -1 ||
+	    (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
-		if (n == cap) {
-			if ((nv = realloc(v, (cap *= 2) * sizeof *v)) == NULL)
-				break;
-			v = nv;
-		}
-		v[n++] = (pid_t)atoi(de->d_name);
+		if ((size_t)s->npids == cap)
+			s->pids =
+			    xreallocarray(s->pids, cap *= 2, sizeof *s->pids);
+		s->pids[s->npids++] = (pid_t)atoi(de->d_name);
 	}
-	*out = v;
-	return v == NULL ? 0 : (int)n;
+	closedir(d);
+	s->spent += s->npids / 16;
 }
 
-/* One pass, newest process first: a caller is most often a process that
- * just started (a CLI, a script), and pids grow with time. strict: only
- * processes owned by uid; else also root-owned ones naming uid in their
- * status (a non-dumpable process of uid shows as root's). */
-static int
-peer_proc_pass(DIR *proc, const pid_t *v, int n, uid_t uid, const char *want,
-               int strict, struct peer_info *pi)
+/* The next process to look at, by stage: recent pids, then every pid
+ * newest first owned by uid, then (uid not root) root-owned ones. */
+static void
+peer_scan_next(struct peer_scan *s, int procfd)
 {
-	int i, found = 0;
-
-	for (i = n - 1; i >= 0 && !found; i--)
-		found = peer_proc_try(dirfd(proc), v[i], uid, want, strict, pi);
-	return found;
-}
-
-/* The recent pids first; remember the one found. */
-static int
-peer_proc_cached(DIR *proc, uid_t uid, const char *want, struct peer_info *pi)
-{
-	int i;
-
-	for (i = 0; i < PEER_RECENT; i++)
-		if (peer_recent[i] != 0 &&
-		    (peer_proc_try(dirfd(proc), peer_recent[i], uid, want, 1,
-		                   pi) ||
-		     (uid != 0 && peer_proc_try(dirfd(proc), peer_recent[i],
-		                                uid, want, 0, pi))))
-			return 1;
-	return 0;
+	if (s->stage == SCAN_RECENT) {
+		if (s->idx < PEER_RECENT) {
+			pid_t p = peer_recent[s->idx++];
+			if (p != 0)
+				peer_scan_open(s, procfd, p, 1);
+			return;
+		}
+		s->stage = SCAN_LIST;
+	}
+	if (s->stage == SCAN_LIST) {
+		peer_scan_list(s, procfd);
+		s->stage = SCAN_STRICT;
+		s->idx = s->npids - 1;
+		return;
+	}
+	if (s->idx < 0) {
+		s->stage = s->stage == SCAN_STRICT && s->uid != 0 ? SCAN_LOOSE
+		                                                  : SCAN_DONE;
+		s->idx = s->npids - 1;
+		return;
+	}
+	s->spent++;
+	peer_scan_open(s, procfd, s->pids[s->idx--], s->stage == SCAN_STRICT);
 }
 
 /* Keep the last PEER_RECENT distinct pids found, oldest overwritten. */
@@ -246,30 +279,55 @@ peer_proc_remember(pid_t pid)
 	peer_recent[peer_recent_next++ % PEER_RECENT] = pid;
 }
 
-/* Find the process that holds socket:[inode]; 0 when found. */
-int
-peer_proc_find(uid_t uid, unsigned long inode, struct peer_info *pi)
-{
-	char want[64];
-	pid_t *v;
-	DIR *proc;
-	int found, n;
+static int peer_procfd = -1;
 
-	snprintf(want, sizeof want, "socket:[%lu]", inode);
-	if ((proc = opendir("/proc")) == NULL)
-		return -1;
-	found = peer_proc_cached(proc, uid, want, pi);
-	if (!found) {
-		n = peer_proc_list(proc, &v);
-		found = peer_proc_pass(proc, v, n, uid, want, 1, pi);
-		if (!found && uid != 0)
-			found = peer_proc_pass(proc, v, n, uid, want, 0, pi);
-		free(v);
+/* A search for socket:[inode] among uid's processes, not started yet. */
+struct peer_scan *
+peer_scan_new(uid_t uid, unsigned long inode)
+{
+	struct peer_scan *s = xcalloc(1, sizeof *s);
+
+	s->uid = uid;
+	s->pdfd = -1;
+	snprintf(s->want, sizeof s->want, "socket:[%lu]", inode);
+	if (peer_procfd == -1)
+		peer_procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return s;
+}
+
+/* At most work units, then back to the caller; the budget ends it. */
+int
+peer_scan_step(struct peer_scan *s, int work, struct peer_info *pi)
+{
+	while (work > 0 && s->stage != SCAN_DONE &&
+	       s->spent < PEER_SCAN_BUDGET && peer_procfd != -1) {
+		if (s->fds == NULL) {
+			peer_scan_next(s, peer_procfd);
+			work--;
+			continue;
+		}
+		if (peer_scan_fds(s, &work)) {
+			peer_proc_fill(s, pi);
+			peer_proc_remember(s->cur);
+			peer_scan_drop(s);
+			return 1;
+		}
 	}
-	closedir(proc);
-	if (found)
-		peer_proc_remember(pi->pid);
-	return found ? 0 : -1;
+	return work > 0 || s->stage == SCAN_DONE ||
+	               s->spent >= PEER_SCAN_BUDGET || peer_procfd == -1
+	           ? 0
+	           : -1;
+}
+
+/* Wherever the search stopped. */
+void
+peer_scan_free(struct peer_scan *s)
+{
+	if (s == NULL)
+		return;
+	peer_scan_drop(s);
+	free(s->pids);
+	free(s);
 }
 
 /* Benchmarks measure the cold case. */

@@ -12,7 +12,6 @@
 
 #include <sys/prctl.h>
 
-#include "proxy/conf.h"
 #include "sys/privs.h"
 
 #define PRIVS_ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
@@ -100,6 +99,24 @@ privs_have(cap_value_t cap)
 	return v == CAP_SET;
 }
 
+int
+privs_privileged(void)
+{
+	cap_t have, none;
+	int r;
+
+	if (geteuid() == 0)
+		return 1;
+	if ((have = cap_get_proc()) == NULL)
+		return 1;
+	none = cap_init();
+	r = none == NULL || cap_compare(have, none) != 0;
+	cap_free(have);
+	if (none != NULL)
+		cap_free(none);
+	return r;
+}
+
 /* The last step for both paths: bounding set, P=E=keep, no ambient, no
  * new privileges across exec. */
 static int
@@ -173,25 +190,36 @@ privs_drop(const struct privs_user *pu, const cap_value_t *keep, int nkeep,
 	return 0;
 }
 
-/* What the configuration needs, each for one reason (docs/interception.md):
- * reading other users' /proc/PID/fd (search the directory, readlink the
- * entries) for the caller's pid, exe and real groups; restoring the
- * interception rules (plus a raw socket for iptables-legacy). Listening
- * sockets are bound before the drop. */
+/* Add cap to caps[0..*n) unless there or full. */
+static void
+privs_add(cap_value_t cap, cap_value_t *caps, int *n, int max)
+{
+	if (*n < max && !privs_kept(cap, caps, *n))
+		caps[(*n)++] = cap;
+}
+
+/* Each capability for one reason (docs/interception.md): reading other
+ * users' /proc/PID/fd (search the directory, readlink the entries) and
+ * exe; restoring the interception (plus a raw socket for
+ * iptables-legacy); the eBPF layer's maps (CAP_BPF), and finding its
+ * pins in root's directory and cgroups by id (CAP_DAC_READ_SEARCH).
+ * Listening sockets are bound before the drop. */
 int
-privs_caps_needed(const struct conf *conf, cap_value_t *caps, int max)
+privs_caps_needed(const struct privs_needs *need, cap_value_t *caps, int max)
 {
 	int n = 0;
 
-	if (conf->peer_process && n + 2 <= max) {
-		caps[n++] = CAP_DAC_READ_SEARCH;
-		caps[n++] = CAP_SYS_PTRACE;
+	if (need->proc) {
+		privs_add(CAP_DAC_READ_SEARCH, caps, &n, max);
+		privs_add(CAP_SYS_PTRACE, caps, &n, max);
 	}
-	if (conf->redirect_manage && n < max)
-		caps[n++] = CAP_NET_ADMIN;
-	/* iptables-legacy talks to the kernel over a raw socket */
-	if (conf->redirect_manage &&
-	    conf->redirect_backend == REDIRECT_IPTABLES && n < max)
-		caps[n++] = CAP_NET_RAW;
+	if (need->net_admin)
+		privs_add(CAP_NET_ADMIN, caps, &n, max);
+	if (need->net_raw)
+		privs_add(CAP_NET_RAW, caps, &n, max);
+	if (need->bpf) {
+		privs_add(CAP_BPF, caps, &n, max);
+		privs_add(CAP_DAC_READ_SEARCH, caps, &n, max);
+	}
 	return n;
 }

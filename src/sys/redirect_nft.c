@@ -11,7 +11,9 @@
 
 #include "sys/redirect_int.h"
 
-/* A context that collects output and errors instead of printing them. */
+/* A context that collects output and errors instead of printing them.
+ * Protocols are listed as numbers: by name they depend on /etc/protocols
+ * (absent without netbase), and the status compares text. */
 static struct nft_ctx *
 redirect_nft_ctx(void)
 {
@@ -19,6 +21,8 @@ redirect_nft_ctx(void)
 
 	if ((ctx = nft_ctx_new(NFT_CTX_DEFAULT)) == NULL)
 		return NULL;
+	nft_ctx_output_set_flags(ctx, nft_ctx_output_get_flags(ctx) |
+	                                  NFT_CTX_OUTPUT_NUMERIC_PROTO);
 	nft_ctx_buffer_output(ctx);
 	nft_ctx_buffer_error(ctx);
 	return ctx;
@@ -87,7 +91,7 @@ static void
 redirect_nft_fwd(const char *fam, const char *ip, const char *icmp,
                  struct buf *b)
 {
-	buf_addf(b, "\t\t%s daddr %s meta l4proto tcp reject with tcp reset\n",
+	buf_addf(b, "\t\t%s daddr %s meta l4proto 6 reject with tcp reset\n",
 	         fam, ip);
 	buf_addf(b, "\t\t%s daddr %s reject with %s port-unreachable\n", fam,
 	         ip, icmp);

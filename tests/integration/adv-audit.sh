@@ -19,7 +19,7 @@ need_cmd curl python3 jq nsenter unshare
 ns_setup
 test_users
 robust_dirs
-PIPE="/usr/bin/python3 $top_srcdir/tests/lib/pipeline.py"
+PIPE="/usr/bin/python3 $(stage "$top_srcdir/tests/lib/pipeline.py")"
 P=750
 N=20000
 sim_start --tokens optional --role "$ROLE"
@@ -27,7 +27,7 @@ mkdir -p "$TMPD/logfs"
 WRAP=(unshare -m --propagation private sh -c \
 	'mount -t tmpfs -o size=4m,mode=0777 adv "$0" || exit 1; shift; exec "$@"' \
 	"$TMPD/logfs" _)
-AUDIT_LOG=$TMPD/logfs/audit.log fault_daemon f-audit $P 169.254.169.254:80 "${WRAP[@]}" </dev/null
+fault_daemon f-audit $P 169.254.169.254:80 "log.audit=$TMPD/logfs/audit.log" -- "${WRAP[@]}"
 in_fs() { nsenter -t "$DAEMON_PID" -m -- "$@"; }
 log() { in_fs cat "$TMPD/logfs/audit.log"; }
 
@@ -103,5 +103,5 @@ is "$(creds)" "200 1" "room again: credentials served"
 got=$((got + 1))
 wait_for 30 fetches_are "$got"
 is "$(fetches)" "$got" "every credential bob was handed has its record"
-ok "the daemon is still running" kill -0 "$DAEMON_PID"
+ok "the daemon is still running" kill -0 "$DAEMON_WORKER"
 tap_done

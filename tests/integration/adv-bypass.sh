@@ -5,81 +5,36 @@
 # (never a credential body) and must leave an audit record.
 source "$top_srcdir/tests/lib/tap.sh"
 source "$top_srcdir/tests/lib/netns.sh"
+source "$top_srcdir/tests/lib/gate.sh"
 need_root
 ns_setup
 test_users
-RAW="/usr/bin/python3 $top_srcdir/tests/lib/rawhttp.py"
+RAW="/usr/bin/python3 $(stage "$top_srcdir/tests/lib/rawhttp.py")"
 
-mkdir -p "$TMPD/rules.d"
-cat >"$TMPD/rules.d/10-test.rules" <<'RULES'
-[metadata for everyone]
-action = allow
-path = /meta-data/**
-path = /dynamic/**
-path = /
-method = GET, HEAD
-
-[tokens for everyone]
-action = allow
-path = /api/token
-method = PUT
-
-[no secrets for anyone]
-action = deny
-path = /meta-data/iam/security-credentials/**
-path = /meta-data/identity-credentials/**
-path = /meta-data/public-keys/**
-
-[secrets for root]
-action = allow
-user = 0
-path = /meta-data/iam/security-credentials/**
-path = /meta-data/identity-credentials/**
-path = /user-data
-RULES
-cat >"$TMPD/imdsgate.conf" <<CONF
-[proxy]
-listen = 127.0.0.1:169
-listen = [::1]:169
-upstream = 169.254.169.254:80
-upstream = [fd00:ec2::254]:80
-mode = enforce
-require_token = yes
-bind_token_to_uid = yes
-user = imdsgate
-[rules]
-dir = $TMPD/rules.d
-[log]
-audit = $TMPD/audit.log
-[redirect]
-manage = yes
-CONF
-chmod -R a+rX "$TMPD"
-
+gate_rules creds-root-bob
+gate_conf redirect.manage=yes
 sim_start --tokens required
-in_inst "$PROXY" --redirect install -c "$TMPD/imdsgate.conf" >/dev/null 2>&1
-ip netns exec "$NS_INST" "$PROXY" -f -c "$TMPD/imdsgate.conf" 2>"$TMPD/proxy.err" &
-bg_track $!
-wait_line 10 "$TMPD/proxy.err" ready || { echo "Bail out! imdsgated not ready"; cat "$TMPD/proxy.err"; exit 1; }
+gate_redirect install
+gate_start
 
 tok() {	# tok UID TTL: a token obtained through the proxy by that uid
-	as_user "$1" curl -s -m 3 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: ${2:-300}" \
+	as_user "$1" curl -s -m 30 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: ${2:-300}" \
 		http://169.254.169.254/latest/api/token
 }
-ROOT_TOK=$(in_inst curl -s -m 3 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' \
+ROOT_TOK=$(in_inst curl -s -m 30 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' \
 	http://169.254.169.254/latest/api/token)
-ROLE=$(in_inst curl -s -m 3 -H "X-aws-ec2-metadata-token: $ROOT_TOK" \
+ROLE=$(in_inst curl -s -m 30 -H "X-aws-ec2-metadata-token: $ROOT_TOK" \
 	http://169.254.169.254/latest/meta-data/iam/security-credentials/)
 A_TOK=$(tok "$ALICE_UID")
 B_TOK=$(tok "$BOB_UID")
-like "$(in_inst curl -s -m 3 -H "X-aws-ec2-metadata-token: $ROOT_TOK" \
+like "$(in_inst curl -s -m 30 -H "X-aws-ec2-metadata-token: $ROOT_TOK" \
 	http://169.254.169.254/latest/meta-data/iam/security-credentials/$ROLE)" SecretAccessKey \
 	"control: root gets credentials through the proxy"
 [ -n "$A_TOK" ] && [ -n "$ROLE" ]; tap_ok $? "control: alice has a token, role is '$ROLE'"
 C=/meta-data/iam/security-credentials/$ROLE
 H="Host: 169.254.169.254\r\nX-aws-ec2-metadata-token: $A_TOK\r\nConnection: close"
 
-records() { wc -l <"$TMPD/audit.log" 2>/dev/null || echo 0; }
+records() { wc -l <"$GATE_AUDIT" 2>/dev/null || echo 0; }
 more_records() { [ "$(records)" -gt "$1" ]; }
 
 # attempt NAME WANT-REGEX [HOST [PORT]] < raw request: refused as WANT
@@ -88,14 +43,14 @@ more_records() { [ "$(records)" -gt "$1" ]; }
 attempt() {
 	local name=$1 want=$2 host=${3:-169.254.169.254} port=${4:-80} before got last
 	before=$(records)
-	got=$(as_user "$ALICE_UID" $RAW "$host" "$port" 3)
+	got=$(as_user "$ALICE_UID" $RAW "$host" "$port" 10)
 	if printf '%s' "$got" | grep -q CREDS || ! printf '%s' "$got" | grep -Eq -- "$want"; then
 		tap_ok 1 "$name"; diag "got: $got, want: $want"; return
 	fi
-	if ! wait_for 3 more_records "$before"; then
+	if ! wait_for 30 more_records "$before"; then
 		tap_ok 1 "$name"; diag "refused ($got) but no audit record"; return
 	fi
-	last=$(tail -n +"$((before + 1))" "$TMPD/audit.log" | grep -c "\"uid\":$ALICE_UID")
+	last=$(tail -n +"$((before + 1))" "$GATE_AUDIT" | grep -c "\"uid\":$ALICE_UID")
 	[ "$last" -ge 1 ]; tap_ok $? "$name ($got)"
 }
 
@@ -121,7 +76,7 @@ attempt "upper-case version" '^(400|403|404)' < <(printf "GET /LATEST$C HTTP/1.1
 attempt "upper-case segment" '^(403|404)' < <(printf "GET /latest/META-DATA/iam/security-credentials/$ROLE HTTP/1.1\r\n$H\r\n\r\n")
 attempt "backslash" '^(400|403)' < <(printf "GET /latest/meta-data/iam/security-credentials/\\\\$ROLE HTTP/1.1\r\n$H\r\n\r\n")
 attempt "absolute-form target" '^400' < <(printf "GET http://169.254.169.254/latest$C HTTP/1.1\r\n$H\r\n\r\n")
-attempt "Host header pointing at the proxy" '^403' < <(printf "GET /latest$C HTTP/1.1\r\nHost: 127.0.0.1:169\r\nX-aws-ec2-metadata-token: $A_TOK\r\nConnection: close\r\n\r\n")
+attempt "Host header pointing at the proxy" '^403' < <(printf "GET /latest$C HTTP/1.1\r\nHost: 127.0.0.1:$GATE_PORT\r\nX-aws-ec2-metadata-token: $A_TOK\r\nConnection: close\r\n\r\n")
 attempt "duplicate Host" '^(400|403)' < <(printf "GET /latest$C HTTP/1.1\r\nHost: 169.254.169.254\r\nHost: localhost\r\nX-aws-ec2-metadata-token: $A_TOK\r\nConnection: close\r\n\r\n")
 attempt "CONNECT" '^(400|405)' < <(printf "CONNECT 169.254.169.254:80 HTTP/1.1\r\n$H\r\n\r\n")
 attempt "HTTP/1.0" '^403' < <(printf "GET /latest$C HTTP/1.0\r\nX-aws-ec2-metadata-token: $A_TOK\r\n\r\n")
@@ -152,24 +107,24 @@ attempt "HEAD on credentials" '^403' < <(printf "HEAD /latest$C HTTP/1.1\r\n$H\r
 attempt "POST" '^(400|403|405)' < <(printf "POST /latest$C HTTP/1.1\r\n$H\r\nContent-Length: 0\r\n\r\n")
 attempt "lower-case method" '^(400|405)' < <(printf "get /latest$C HTTP/1.1\r\n$H\r\n\r\n")
 attempt "double space in the request line" '^400' < <(printf "GET  /latest$C HTTP/1.1\r\n$H\r\n\r\n")
-attempt "straight to the proxy's listener" '^403' 127.0.0.1 169 < <(printf "GET /latest$C HTTP/1.1\r\n$H\r\n\r\n")
-attempt "straight to the proxy's IPv6 listener" '^403' ::1 169 < <(printf "GET /latest$C HTTP/1.1\r\n$H\r\n\r\n")
+attempt "straight to the proxy's listener" '^403' 127.0.0.1 "$GATE_PORT" < <(printf "GET /latest$C HTTP/1.1\r\n$H\r\n\r\n")
+attempt "straight to the proxy's IPv6 listener" '^403' ::1 "$GATE_PORT" < <(printf "GET /latest$C HTTP/1.1\r\n$H\r\n\r\n")
 
 # The exemption is for the daemon's own upstream traffic: alice cannot set
 # the socket mark, and her connection is still redirected and refused.
-got=$(printf "GET /latest$C HTTP/1.1\r\n$H\r\n\r\n" | as_user "$ALICE_UID" $RAW --mark 169.254.169.254 80 3)
+got=$(printf "GET /latest$C HTTP/1.1\r\n$H\r\n\r\n" | as_user "$ALICE_UID" $RAW --mark 169.254.169.254 80 10)
 like "$got" '^MARKFAIL EPERM' "alice cannot set SO_MARK to look like the daemon"
 like "$got" '403' "and her connection is still filtered"
 nok "alice cannot open a second listener on the proxy's port (v4 any)" \
-	as_user "$ALICE_UID" /usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("0.0.0.0",169));s.listen()'
+	as_user "$ALICE_UID" /usr/bin/python3 -c 'import socket,sys;s=socket.socket();s.bind(("0.0.0.0",int(sys.argv[1])));s.listen()' "$GATE_PORT"
 nok "alice cannot open a second listener on the proxy's address" \
-	as_user "$ALICE_UID" /usr/bin/python3 -c 'import socket;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEPORT,1);s.bind(("127.0.0.1",169));s.listen()'
+	as_user "$ALICE_UID" /usr/bin/python3 -c 'import socket,sys;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEPORT,1);s.bind(("127.0.0.1",int(sys.argv[1])));s.listen()' "$GATE_PORT"
 
 # An expired token: obtained with a 1 s TTL, used after it lapsed.
 E_TOK=$(tok "$ALICE_UID" 1)
 sleep 2	# the TTL is the thing under test: it must elapse
 attempt "expired token" '^401' < <(printf "GET /latest/meta-data/instance-id HTTP/1.1\r\nHost: x\r\nX-aws-ec2-metadata-token: $E_TOK\r\nConnection: close\r\n\r\n")
 
-deny=$(grep -c "\"uid\":$ALICE_UID" "$TMPD/audit.log")
-! grep -q SecretAccessKey "$TMPD/audit.log"; tap_ok $? "the audit log never holds a secret ($deny records of alice)"
+deny=$(grep -c "\"uid\":$ALICE_UID" "$GATE_AUDIT")
+! grep -q SecretAccessKey "$GATE_AUDIT"; tap_ok $? "the audit log never holds a secret ($deny records of alice)"
 tap_done

@@ -17,14 +17,11 @@ P=760
 HOLD=250
 UIDS="60101 60102 60103 60104 60105"	# real uids without an account
 sim_start --tokens optional --role "$ROLE"
-fault_daemon f-conn $P 169.254.169.254:80 sh -c 'ulimit -n 4096 && exec "$@"' _ <<CONF
-[proxy]
-max_connections = 1000
-max_connections_per_uid = 256
-client_timeout = 300
-CONF
+fault_daemon f-conn $P 169.254.169.254:80 proxy.max_connections=1000 \
+	proxy.max_connections_per_uid=256 proxy.client_timeout=300 \
+	-- sh -c 'ulimit -n 4096 && exec "$@"' _
 LOG=$TMPD/log/f-conn.log
-nfds() { ls "/proc/$DAEMON_PID/fd" | wc -l; }
+nfds() { ls "/proc/$DAEMON_WORKER/fd" | wc -l; }
 fds0=$(nfds)
 mkdir -m 1777 "$TMPD/hold"
 for u in $UIDS; do
@@ -64,7 +61,7 @@ read -r code _ < <(fetch "$busiest" $P "$MD" -m 30)
 is "$code" 503 "the uid holding the most ($busiest) gets no more (503)"
 read -r code _ < <(fetch "$BOB_UID" $P "$MD" -m 30)
 is "$code" 200 "bob again"
-ok "the daemon is still running" kill -0 "$DAEMON_PID"
+ok "the daemon is still running" kill -0 "$DAEMON_WORKER"
 for u in $UIDS more; do touch "$TMPD/hold/$u.stop"; done
 tap_done
 

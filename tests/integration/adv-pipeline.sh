@@ -19,20 +19,20 @@ asan_small_quarantine	# RSS is measured
 RSS_LIMIT_KB=8192
 # under ASan the quarantine (8 MB here) and the shadow count too
 asan_build && RSS_LIMIT_KB=$((RSS_LIMIT_KB + 16384))
-PIPE="/usr/bin/python3 $top_srcdir/tests/lib/pipeline.py"
+PIPE="/usr/bin/python3 $(stage "$top_srcdir/tests/lib/pipeline.py")"
 DURATION=${FLOOD_SECONDS:-10}
 READ_RATE=1024
 CONNS=16
 P=740
 sim_start --tokens optional --role "$ROLE"
-fault_daemon f-pipe $P 169.254.169.254:80 </dev/null
+fault_daemon f-pipe $P 169.254.169.254:80
 LOG=$TMPD/log/f-pipe.log
-base=$(rss_kb "$DAEMON_PID")
+base=$(rss_kb "$DAEMON_WORKER")
 
 rss_sampler() {	# the largest RSS seen until $TMPD/rss.stop exists
 	local max=0 r
 	while [ ! -e "$TMPD/rss.stop" ]; do
-		r=$(rss_kb "$DAEMON_PID"); [ "${r:-0}" -gt "$max" ] && max=$r
+		r=$(rss_kb "$DAEMON_WORKER"); [ "${r:-0}" -gt "$max" ] && max=$r
 		echo "$max" >"$TMPD/rss"
 		sleep 0.1
 	done
@@ -76,5 +76,5 @@ flood served "$MD"
 ok "served: RSS bounded: +$((max - base)) kB (under $RSS_LIMIT_KB kB)" test $((max - base)) -lt $RSS_LIMIT_KB
 ok "served: audit records bounded: $recs (1,000 requests per connection: under $((CONNS * 1000 + 10)))" \
 	test "$recs" -le $((CONNS * 1000 + 10))
-ok "the daemon is still running" kill -0 "$DAEMON_PID"
+ok "the daemon is still running" kill -0 "$DAEMON_WORKER"
 tap_done

@@ -46,28 +46,30 @@ mkdir "$TMPD/alice" && chown "$ALICE_UID" "$TMPD/alice"
 
 # Control: the same attacker does take an unprivileged port, so the
 # refusals below are the port's doing, not a broken attacker.
-out=$(as_user "$ALICE_UID" /usr/bin/python3 "$TMPD/squat.py" 8169 0.2 "$TMPD/alice/none")
+UNPRIV=8169	# a port above net.ipv4.ip_unprivileged_port_start
+out=$(as_user "$ALICE_UID" /usr/bin/python3 "$TMPD/squat.py" $UNPRIV 0.2 "$TMPD/alice/none")
 like "$out" 'bound [1-9]' "control: alice can bind an unprivileged port ($out)"
 
 # A privileged daemon refuses a port anyone could bind: -t, the start and
 # the redirect install all say why, and exit 2.
-sed 's/:169$/:8169/' "$CONF" >"$TMPD/unpriv.conf"
+gate_conf -o "$TMPD/unpriv.conf" "proxy.listen=127.0.0.1:$UNPRIV" "proxy.listen=[::1]:$UNPRIV"
 out=$("$PROXY" -t -c "$TMPD/unpriv.conf" 2>&1); rc=$?
-is "$rc" 2 "-t refuses listen port 8169"
-like "$out" 'unpriv\.conf: listen 127\.0\.0\.1:8169: port 8169 can be bound by any user' \
+is "$rc" 2 "-t refuses listen port $UNPRIV"
+like "$out" "unpriv\\.conf: listen 127\\.0\\.0\\.1:$UNPRIV: port $UNPRIV can be bound by any user" \
 	"-t says which address and why"
-in_inst "$PROXY" -f -c "$TMPD/unpriv.conf" 2>/dev/null; is "$?" 2 "the daemon refuses to start on it"
+gate_spawn -n unpriv -c "$TMPD/unpriv.conf"
+wait "$GATE_PID"; is "$?" 2 "the daemon refuses to start on it"
 in_inst "$PROXY" --redirect remove -c "$CONF" >/dev/null 2>&1
 in_inst "$PROXY" --redirect install -c "$TMPD/unpriv.conf" 2>/dev/null; is "$?" 2 \
 	"--redirect install refuses to point IMDS at it"
 nok "and installed nothing" in_inst nft list table inet imdsgate
 in_inst "$PROXY" --redirect install -c "$CONF" || echo "Bail out! reinstall failed"
 
-# Lowering the sysctl makes 169 unprivileged too: refused as well.
-in_inst sysctl -qw net.ipv4.ip_unprivileged_port_start=100
+# Lowering the sysctl makes GATE_PORT (169) unprivileged too: refused as well.
+in_inst sysctl -qw net.ipv4.ip_unprivileged_port_start=$((GATE_PORT - 1))
 out=$(in_inst "$PROXY" -t -c "$CONF" 2>&1); rc=$?
-is "$rc" 2 "-t refuses 169 once ip_unprivileged_port_start is 100"
-like "$out" 'ip_unprivileged_port_start = 100' "and names the sysctl"
+is "$rc" 2 "-t refuses $GATE_PORT once ip_unprivileged_port_start is $((GATE_PORT - 1))"
+like "$out" "ip_unprivileged_port_start = $((GATE_PORT - 1))" "and names the sysctl"
 in_inst sysctl -qw net.ipv4.ip_unprivileged_port_start=1024
 
 # The race: the daemon dies; alice loops on bind() until it is back.
@@ -76,7 +78,7 @@ T=$(token "$BOB_UID")
 code=$(ucurl "$BOB_UID" -H "$TH: $T" "$U4/latest/meta-data/instance-id")
 is "$code" 200 "bob is served before the restart"
 kill -9 "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null
-as_user "$ALICE_UID" /usr/bin/python3 "$TMPD/squat.py" 169 120 "$TMPD/alice/stop" >"$TMPD/squat.out" &
+as_user "$ALICE_UID" /usr/bin/python3 "$TMPD/squat.py" "$GATE_PORT" 120 "$TMPD/alice/stop" >"$TMPD/squat.out" &
 SQUAT=$!
 bg_track "$SQUAT"
 wait_for 60 test -e "$TMPD/alice/stop.started" || diag "the attacker did not start"
@@ -87,7 +89,7 @@ like "$out" '^tries [1-9][0-9]* bound 0$' "alice never bound the port during the
 T=$(token "$BOB_UID")
 code=$(ucurl "$BOB_UID" -H "$TH: $T" "$U4/latest/meta-data/instance-id")
 is "$code" 200 "the restarted daemon serves bob"
-like "$(grep -c "\"uid\":$BOB_UID,.*instance-id\",\"status\":200" "$TMPD/log/audit.log")" '^[2-9]' \
+like "$(gate_audit count event=request uid="$BOB_UID" status=200 path=/latest/meta-data/instance-id)" '^[2-9]' \
 	"bob's answers came from imdsgated (audited)"
 kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null
 
@@ -98,26 +100,23 @@ kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null
 # socket that is not a configured listen address is refused, not served.
 T=$(token "$BOB_UID" 300 "$U6" 2>/dev/null)	# nobody listens: no token yet
 is "$T" "" "with the daemon down, nothing answers"
-ip netns exec "$NS_INST" systemd-socket-activate -l 127.0.0.1:169 -l '[::1]:169' \
-	"$PROXY" -f -c "$CONF" 2>"$TMPD/proxy.err" &
-PROXY_PID=$!
-bg_track "$PROXY_PID"
-wait_for 60 in_inst sh -c 'ss -Hltn | grep -q "127.0.0.1:169 "' || diag "no socket"
+gate_spawn systemd-socket-activate -l "127.0.0.1:$GATE_PORT" -l "[::1]:$GATE_PORT"
+PROXY_PID=$GATE_PID
+wait_for 60 in_inst sh -c "ss -Hltn | grep -q '127.0.0.1:$GATE_PORT '" || diag "no socket"
 T=$(as_user "$BOB_UID" curl -s -m 60 -X PUT "$U4/latest/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 300")
 like "$T" '^.{20,}$' "socket-activated: the first request, queued before the daemon ran, is served"
-like "$(cat "$TMPD/proxy.err")" '2 listening socket\(s\) from systemd' "socket-activated: uses systemd's sockets"
+gate_ready
+like "$(cat "$GATE_ERR")" '2 listening socket\(s\) from systemd' "socket-activated: uses systemd's sockets"
 T=$(token "$BOB_UID" 300 "$U6")
 code=$(ucurl "$BOB_UID" -H "$TH: $T" "$U6/latest/meta-data/instance-id")
 is "$code" 200 "socket-activated: bob is served over IPv6"
 kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null
-ip netns exec "$NS_INST" systemd-socket-activate -l 127.0.0.1:170 \
-	"$PROXY" -f -c "$CONF" >/dev/null 2>"$TMPD/wrong.err" &
-WRONG=$!
-bg_track "$WRONG"
-wait_for 60 in_inst sh -c 'ss -Hltn | grep -q "127.0.0.1:170 "' || diag "no socket"
-in_inst curl -s -m 60 -o /dev/null http://127.0.0.1:170/ 2>/dev/null
-wait "$WRONG"
+WRONGP=$((GATE_PORT + 1))
+gate_spawn -n wrong systemd-socket-activate -l "127.0.0.1:$WRONGP"
+wait_for 60 in_inst sh -c "ss -Hltn | grep -q '127.0.0.1:$WRONGP '" || diag "no socket"
+in_inst curl -s -m 60 -o /dev/null "http://127.0.0.1:$WRONGP/" 2>/dev/null
+wait "$GATE_PID"
 is "$?" 1 "a passed socket that is not a listen address: exit 1"
-like "$(cat "$TMPD/wrong.err")" 'socket 3 passed by systemd is not a listen address' \
+like "$(cat "$GATE_ERR")" 'socket 3 passed by systemd is not a listen address' \
 	"and the error says so"
 tap_done

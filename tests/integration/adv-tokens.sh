@@ -14,12 +14,13 @@ need_cmd curl python3
 ns_setup
 test_users
 robust_dirs
-PIPE="/usr/bin/python3 $top_srcdir/tests/lib/pipeline.py"
+PIPE="/usr/bin/python3 $(stage "$top_srcdir/tests/lib/pipeline.py")"
 MINT=${MINT_TOKENS:-70000}
-P=730
+P=$GATE_PORT
 sim_start --tokens required --role "$ROLE"
-robust_conf "$TMPD/t.conf" $P 169.254.169.254:80 no </dev/null
-daemon_start t "$TMPD/t.conf"
+gate_conf
+gate_start -n t
+DAEMON_WORKER=$(pgrep -P "$GATE_PID" | head -1)
 
 tok() {	# tok UID: a 6-hour token through the proxy
 	as_user "$1" curl -s -m 10 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 21600' \
@@ -51,11 +52,11 @@ is "$((ok_first + ok_rest + ok_last))" "$MINT" "alice minted $MINT tokens throug
 diag "minting: first 5000 in $ms_first ms, last 5000 (table full) in $ms_last ms"
 is "$(get "$BOB_UID" "$B_TOK")" 200 "bob's token survives alice's mass minting"
 is "$(get "$ALICE_UID" "$A_FIRST")" 401 "alice's own oldest token fell to her quota"
-like "$(grep '"event":"request"' "$TMPD/log/audit.log" | grep "\"uid\":$ALICE_UID" | tail -1)" \
-	'"reason":"unknown token"' "audited as unknown to the proxy"
+is "$(gate_audit last event=request uid="$ALICE_UID" | jq -r .reason)" "unknown token" \
+	"audited as unknown to the proxy"
 A_NEW=$(tok "$ALICE_UID")
 is "$(get "$ALICE_UID" "$A_NEW")" 200 "alice's newest token works"
 is "$(get "$BOB_UID" "$A_NEW")" 401 "and is still hers alone"
-ok "the daemon is still running" kill -0 "$DAEMON_PID"
-diag "daemon RSS after the flood: $(rss_kb "$DAEMON_PID") kB"
+ok "the daemon is still running" kill -0 "$DAEMON_WORKER"
+diag "daemon RSS after the flood: $(rss_kb "$DAEMON_WORKER") kB"
 tap_done

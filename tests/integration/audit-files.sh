@@ -27,18 +27,25 @@ victim_intact() {
 	[ "$(stat -c '%u:%g %a %s' "$VICTIM")" = "0:0 600 9" ] &&
 		[ "$(cat "$VICTIM")" = precious ]
 }
-AUDIT_LOG=$ADIR/audit.log robust_conf "$TMPD/a.conf" 720 169.254.169.254:80 no <<CONF
-[proxy]
-require_token = no
-CONF
+# the log's directory stays alice's (the fixture gives it to its owner)
+GATE_LOG_OWNER=igt-alice gate_conf "log.audit=$ADIR/audit.log" \
+	proxy.require_token=no
+P=$GATE_PORT
 
 # start_refused NAME WANT: the daemon exits non-zero, quickly, saying WANT.
 start_refused() {
 	local rc
-	timeout 30 ip netns exec "$NS_INST" "$PROXY" -f -c "$TMPD/a.conf" 2>"$TMPD/$1.err"
-	rc=$?
-	ok "$1: the daemon does not start (exit $rc)" test "$rc" != 0 -a "$rc" != 124
-	like "$(cat "$TMPD/$1.err")" "audit\.log: .*$2" "$1: it says why"
+	gate_spawn -n "$1"
+	if wait_for 30 sh -c "! kill -0 $GATE_PID 2>/dev/null"; then
+		wait "$GATE_PID"
+		rc=$?
+	else
+		kill -9 "$GATE_PID"
+		wait "$GATE_PID"
+		rc=hung
+	fi
+	ok "$1: the daemon does not start (exit $rc)" test "$rc" != 0 -a "$rc" != hung
+	like "$(cat "$GATE_ERR")" "audit\.log: .*$2" "$1: it says why"
 	ok "$1: the root-owned target untouched (owner, mode, content)" victim_intact
 }
 
@@ -64,20 +71,21 @@ start_refused "hard link at start" "hard links"
 rm -f "$ADIR/audit.log" "$ADIR/hers"
 
 # A plain start, then the link planted before a reopen.
-daemon_start ok "$TMPD/a.conf"
-read -r code _ < <(fetch "$BOB_UID" 720 "$MD")
+gate_start -n ok
+DAEMON_WORKER=$(pgrep -P "$GATE_PID" | head -1)
+read -r code _ < <(fetch "$BOB_UID" "$P" "$MD")
 is "$code" 200 "a normal start serves"
 ok "the record is in the log" wait_line 10 "$ADIR/audit.log" '"event":"request"'
 is "$(stat -c %U "$ADIR/audit.log")" imdsgate "the log was given to the daemon's user"
 as_user "$ALICE_UID" mv "$ADIR/audit.log" "$ADIR/audit.log.1"
 as_user "$ALICE_UID" ln -s "$VICTIM" "$ADIR/audit.log"
-kill -HUP "$DAEMON_PID"
+kill -HUP "$GATE_PID"
 ok "SIGHUP with a planted link: the reopen is refused and says why" \
-	wait_line 20 "$TMPD/ok.err" 'reopen failed, keeping the old one: a symbolic link'
-read -r code _ < <(fetch "$BOB_UID" 720 "$MD")
+	wait_line 30 "$TMPD/ok.err" 'reopen failed, keeping the old one: a symbolic link'
+read -r code _ < <(fetch "$BOB_UID" "$P" "$MD")
 is "$code" 200 "still serving"
 old_has() { [ "$(grep -c '"event":"request"' "$ADIR/audit.log.1")" -ge "$1" ]; }
 ok "records go on to the old file" wait_for 30 old_has 2
 ok "the target untouched after the reopen" victim_intact
-ok "the daemon is still running" kill -0 "$DAEMON_PID"
+ok "the daemon is still running" kill -0 "$DAEMON_WORKER"
 tap_done

@@ -44,7 +44,7 @@ CONF
 ip netns exec "$NS_IMDS" rsyslogd -n -f "$TMPD/recv.conf" -i "$TMPD/recv.pid" \
 	>"$TMPD/recv.err" 2>&1 &
 bg_track $!
-ok "collector listening" wait_for 10 sh -c "ip netns exec $NS_IMDS ss -ltn | grep -q 169.254.169.254:10514"
+ok "collector listening" wait_for 60 sh -c "ip netns exec $NS_IMDS ss -ltn | grep -q 169.254.169.254:10514"
 
 # Records like imdsgated's: quotes, backslashes, escaped control bytes,
 # non-ASCII UTF-8.
@@ -63,7 +63,7 @@ ip netns exec "$NS_INST" rsyslogd -n -f "$TMPD/send.conf" -i "$TMPD/send.pid" \
 	>"$TMPD/send.err" 2>&1 &
 bg_track $!
 lines() { wc -l <"$TMPD/received.out" 2>/dev/null || echo 0; }
-ok "50 records forwarded" wait_for 20 sh -c "test \$(wc -l <'$TMPD/received.out' 2>/dev/null || echo 0) -ge 50"
+ok "50 records forwarded" wait_for 60 sh -c "test \$(wc -l <'$TMPD/received.out' 2>/dev/null || echo 0) -ge 50"
 ok "byte for byte the same" cmp "$TMPD/audit.log" "$TMPD/received.out"
 
 # 3. logrotate with imdsgated's semantics: rename; the daemon still writes
@@ -73,7 +73,7 @@ mv "$TMPD/audit.log" "$TMPD/audit.log.1"
 records 51 60 >>"$TMPD/audit.log.1"
 records 61 80 >"$TMPD/audit.log"
 records 51 80 >>"$TMPD/expected.txt"
-ok "80 records forwarded across the rotation" wait_for 20 sh -c "test \$(wc -l <'$TMPD/received.out') -ge 80"
+ok "80 records forwarded across the rotation" wait_for 60 sh -c "test \$(wc -l <'$TMPD/received.out') -ge 80"
 is "$(sort "$TMPD/received.out" | uniq -d | wc -l)" 0 "no record forwarded twice"
 is "$(sort "$TMPD/received.out" | md5sum)" "$(sort "$TMPD/expected.txt" | md5sum)" \
 	"every record forwarded, none lost, none changed"
@@ -92,17 +92,17 @@ if \$programname == "imdsgate-audit" then {
 CONF
 rsyslogd -n -f "$TMPD/sys.conf" -i "$TMPD/sys.pid" >"$TMPD/sys.err" 2>&1 &
 bg_track $!
-ok "rsyslogd listens on the test socket" wait_for 10 test -S "$TMPD/log.sock"
+ok "rsyslogd listens on the test socket" wait_for 60 test -S "$TMPD/log.sock"
 TEST_SYSLOG_PATH=$TMPD/log.sock "$top_builddir/tests/unit/test_instinfo" \
 	127.0.0.1:9 syslog 60 >/dev/null 2>"$TMPD/writer.err" &
 WPID=$!
 bg_track $WPID
-wait_line 10 "$TMPD/writer.err" ready
+wait_line 60 "$TMPD/writer.err" ready
 syslines_ge() { [ "$(wc -l <"$TMPD/syslog.out" 2>/dev/null || echo 0)" -ge "$1" ]; }
 got=0
 for i in 1 2 3; do	# one at a time: pending signals coalesce
 	kill -USR1 $WPID
-	wait_for 10 syslines_ge $i && got=$i
+	wait_for 30 syslines_ge $i && got=$i
 done
 is "$got" 3 "three records through syslog"
 like "$(head -n 1 "$TMPD/syslog.out")" '^authpriv\.info imdsgate-audit \{"ts":"[^"]+","event":"error","what":"test","detail":"marker"\}$' \

@@ -54,7 +54,7 @@ t=$(det --threat-list threats.txt "$S/threat.jsonl" 2>/dev/null)
 is "$(printf '%s' "$t" | jq -r .remediation.deactivate_access_key)" \
     AKIAEXAMPLEADMIN0001 "IAM user key to deactivate"
 every=$(printf '%s' "$p" | jq -r '[has("type","severity","title","first_seen","last_seen","count","account_id","region","instance_id","role_arn","session_arn","access_key_id","source_ip","user_agent","event_ids")] | all')
-is "$every" true "every field of INTERFACES.md present"
+is "$every" true "every field of docs/interfaces.md present"
 
 # The real captures.
 R=$D/real

@@ -56,15 +56,15 @@ cp "$T/day1.jsonl" "$T/live.jsonl"
 imdsgate-detect --follow --on-finding "cat >> '$T/hook.out'" \
     "$T/live.jsonl" "$T/trail" > "$T/follow.out" 2> "$T/follow.err" &
 pid=$!
-wait_line 10 "$T/follow.err" "following 2 inputs"; tap_ok $? "follow started"
+wait_line 60 "$T/follow.err" "following 2 inputs"; tap_ok $? "follow started"
 sed -n 3p "$S" >> "$T/live.jsonl"
-wait_line 10 "$T/follow.out" '"source_ip":"198.51.100.7"'
+wait_line 30 "$T/follow.out" '"source_ip":"198.51.100.7"'
 tap_ok $? "appended line seen and reported"
 sed -n 4p "$S" | jq -c '{Records: [. + {eventID: "late-1",
     sourceIPAddress: "192.0.2.44"}]}' | gzip > "$T/trail/111122223333_CloudTrail_eu-west-3_20261120T1010Z_x.json.gz"
-wait_line 10 "$T/follow.out" '"source_ip":"192.0.2.44"'
+wait_line 30 "$T/follow.out" '"source_ip":"192.0.2.44"'
 tap_ok $? "new object in the directory seen and reported"
-wait_line 10 "$T/hook.out" '"source_ip":"192.0.2.44"'
+wait_line 30 "$T/hook.out" '"source_ip":"192.0.2.44"'
 tap_ok $? "--on-finding got the finding on stdin"
 is "$(jq -r .type "$T/hook.out" | sort -u)" \
     "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS" \

@@ -7,6 +7,7 @@
 # gets a token but not the credentials. Purged in the EXIT trap.
 source "$top_srcdir/tests/lib/tap.sh"
 source "$top_srcdir/tests/lib/netns.sh"
+source "$top_srcdir/tests/lib/gate.sh"
 need_root
 need_cmd dpkg-buildpackage unshare flock setpriv curl systemd-socket-activate
 ns_setup
@@ -49,24 +50,22 @@ diag "unit capabilities: $caps"
 # What imdsgate-redirect.service does at boot, then the daemon as the units
 # run it: the sockets of imdsgated.socket passed in (the daemon cannot bind
 # port 169 itself), User=imdsgate, AmbientCapabilities=, no new
-# privileges. systemd-socket-activate starts it at the first connection.
+# privileges. systemd-socket-activate starts it at the first connection,
+# made once the sockets listen; gate_start waits for its ready line.
 in_inst /usr/sbin/imdsgated --redirect install >"$TMPD/redirect.err" 2>&1
 tap_ok $? "imdsgated --redirect install (the redirect unit's command)"
 listen=$(sed -n 's/^ListenStream=/-l /p' /lib/systemd/system/imdsgated.socket)
+# (the shipped configuration: no -c)
 # shellcheck disable=SC2086
-in_inst systemd-socket-activate $listen setpriv --reuid imdsgate --regid imdsgate --init-groups \
-	--inh-caps "-all,$capset" --ambient-caps "-all,$capset" --bounding-set "-all,$capset" \
-	--no-new-privs /usr/sbin/imdsgated -f 2>"$TMPD/proxy.err" &
-daemon_pid=$!
-bg_track $daemon_pid
+PROXY=/usr/sbin/imdsgated gate_spawn -c '' systemd-socket-activate $listen \
+	setpriv --reuid imdsgate --regid imdsgate --init-groups --inh-caps "-all,$capset" \
+	--ambient-caps "-all,$capset" --bounding-set "-all,$capset" --no-new-privs
 wait_for 60 in_inst sh -c 'ss -Hltn | grep -q "127.0.0.1:169 "'
 in_inst curl -s -m 60 -o /dev/null http://127.0.0.1:169/	# the first connection
-wait_line 60 "$TMPD/proxy.err" ready
-tap_ok $? "the installed daemon starts as imdsgate with the unit's capabilities"
-sed 's/^/# /' "$TMPD/proxy.err" | head -5
-# $! is the subshell running in_inst; ip netns exec and setpriv exec, so
-# the daemon is its child (or $! itself, should bash exec it directly).
-daemon_pid=$(pgrep -P "$daemon_pid" -x imdsgated || echo "$daemon_pid")
+gate_ready
+ok "the installed daemon starts as imdsgate with the unit's capabilities" kill -0 "$GATE_PID"
+sed 's/^/# /' "$GATE_ERR" | head -5
+daemon_pid=$GATE_PID
 is "$(cat "/proc/$daemon_pid/comm" 2>&1)" imdsgated "found the daemon's pid"
 capset_of() { tr ',' '\n' | sort | tr '\n' ' '; }
 capsof() {	# capsof CapXxx: that set of the daemon, as sorted names
@@ -82,30 +81,30 @@ is "$(capsof CapEff)" "$want" "the daemon's effective set is the unit's"
 is "$(capsof CapAmb)" "$(echo | capset_of)" "the daemon's ambient set is empty"
 
 url=http://169.254.169.254/latest
-root_tok=$(in_inst curl -s -m 3 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' "$url/api/token")
+root_tok=$(in_inst curl -s -m 30 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' "$url/api/token")
 like "$root_tok" '^[A-Za-z0-9_=+/-]{20,}$' "root gets a token through the proxy"
-role=$(in_inst curl -s -m 3 -H "X-aws-ec2-metadata-token: $root_tok" \
+role=$(in_inst curl -s -m 30 -H "X-aws-ec2-metadata-token: $root_tok" \
 	"$url/meta-data/iam/security-credentials/")
 like "$role" '^[A-Za-z0-9_+=,.@-]+$' "root lists the role ($role)"
-body=$(in_inst curl -s -m 3 -H "X-aws-ec2-metadata-token: $root_tok" \
+body=$(in_inst curl -s -m 30 -H "X-aws-ec2-metadata-token: $root_tok" \
 	"$url/meta-data/iam/security-credentials/$role")
 like "$body" '"SecretAccessKey"' "root gets the role's credentials (shipped rules)"
 
-a_tok=$(as_user "$ALICE_UID" curl -s -m 3 -X PUT \
+a_tok=$(as_user "$ALICE_UID" curl -s -m 30 -X PUT \
 	-H 'X-aws-ec2-metadata-token-ttl-seconds: 60' "$url/api/token")
 like "$a_tok" '^[A-Za-z0-9_=+/-]{20,}$' "igt-alice gets a token"
-code=$(as_user "$ALICE_UID" curl -s -o "$TMPD/alice.body" -w '%{http_code}' -m 3 \
+code=$(as_user "$ALICE_UID" curl -s -o "$TMPD/alice.body" -w '%{http_code}' -m 30 \
 	-H "X-aws-ec2-metadata-token: $a_tok" "$url/meta-data/iam/security-credentials/$role")
 is "$code" 403 "igt-alice is refused the credentials"
 nok "igt-alice's answer holds no secret" grep -q SecretAccessKey "$TMPD/alice.body"
 rm -f "$TMPD/alice.body"
-is "$(as_user "$ALICE_UID" curl -s -o /dev/null -w '%{http_code}' -m 3 \
+is "$(as_user "$ALICE_UID" curl -s -o /dev/null -w '%{http_code}' -m 30 \
 	-H "X-aws-ec2-metadata-token: $a_tok" "$url/meta-data/instance-id")" 200 \
 	"igt-alice reads ordinary metadata"
 
 # The shipped [log] audit path, in the directory the package made.
 log=/var/log/imdsgate/audit.log
-wait_line 5 "$log" "\"uid\":$ALICE_UID.*\"decision\":\"deny\""
+wait_line 30 "$log" "\"uid\":$ALICE_UID.*\"decision\":\"deny\""
 tap_ok $? "the audit log in /var/log/imdsgate records alice's deny"
 is "$(stat -c '%U %a' "$log" 2>&1)" "imdsgate 640" "audit log owned by imdsgate, mode 640 (UMask)"
 

@@ -23,7 +23,7 @@ for p in "${pages[@]}"; do
 		"$name: section in .TH matches the file name"
 done
 
-# The pages INTERFACES.md and the packages promise.
+# The pages docs/interfaces.md and the packages promise.
 for want in imdsgated.8 imdsgate.conf.5 imdsgate.rules.5 imdsgate-detect.1 \
     imdsgate-sim.1; do
 	ok "man/$want exists" test -f "$top_srcdir/man/$want"

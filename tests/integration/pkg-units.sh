@@ -27,7 +27,7 @@ is "$(key "$d" ExecReload | tr '\n' '|')" \
 	'/usr/sbin/imdsgated -t|/bin/kill -HUP $MAINPID|' \
 	"imdsgated: reload validates first, then SIGHUP"
 is "$(key "$d" User)" imdsgate "imdsgated: User=imdsgate"
-caps="CAP_NET_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH"
+caps="CAP_NET_ADMIN CAP_BPF CAP_SYS_PTRACE CAP_DAC_READ_SEARCH"
 is "$(key "$d" AmbientCapabilities)" "$caps" "ambient capabilities"
 is "$(key "$d" CapabilityBoundingSet)" "$caps" "bounding set"
 # Each capability named in the unit is the one docs/interception.md keeps.
@@ -41,7 +41,8 @@ for kv in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes \
     ProtectClock=yes ProtectHostname=yes RestrictNamespaces=yes \
     LockPersonality=yes MemoryDenyWriteExecute=yes RestrictRealtime=yes \
     RestrictSUIDSGID=yes SystemCallArchitectures=native \
-    SystemCallFilter=@system-service LogsDirectory=imdsgate \
+    SystemCallFilter=@system-service "SystemCallFilter=bpf open_by_handle_at" \
+    LogsDirectory=imdsgate \
     StateDirectory=imdsgate UMask=0027 \
     "RestrictAddressFamilies=AF_INET AF_INET6 AF_NETLINK AF_UNIX"; do
 	ok "imdsgated: $kv" grep -qx "$kv" "$d"

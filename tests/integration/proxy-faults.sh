@@ -9,17 +9,15 @@ source "$top_srcdir/tests/integration/proxy-common.sh"
 need_root
 need_cmd curl
 ns_setup
-proxy_setup "connect_timeout = 1
-upstream_timeout = 1
-upstream_body_timeout = 1.5
-client_timeout = 1"
+proxy_setup proxy.connect_timeout=1 proxy.upstream_timeout=1 \
+	proxy.upstream_body_timeout=1.5 proxy.client_timeout=1
 proxy_start
 
 sim_stop() {	# every process in our own "imds" namespace: the simulator
 	local p
 	p=$(ip netns pids "$NS_IMDS")
 	[ -n "$p" ] && kill $p
-	wait_for 5 sh -c "[ -z \"\$(ip netns pids $NS_IMDS)\" ]"
+	wait_for 30 sh -c "[ -z \"\$(ip netns pids $NS_IMDS)\" ]"
 }
 sim_restart() {	# sim_restart ARGS...: a new simulator in "imds"
 	sim_stop
@@ -73,13 +71,13 @@ while True:
     s.close()'
 sim_stop
 in_imds python3 -c "$trickle" &
-wait_for 5 sh -c "ip netns exec $NS_IMDS ss -Htln '( sport = :80 )' | grep -q ."
+wait_for 30 sh -c "ip netns exec $NS_IMDS ss -Htln '( sport = :80 )' | grep -q ."
 t0=$(date +%s%N)
 rc=0; as_user $ALICE_UID curl -s -m 10 -o /dev/null -H "$TH: $T" "$U4/latest/meta-data/ami-id" || rc=$?
 MS=$(( ($(date +%s%N) - t0) / 1000000 ))
 is "$rc" 18 "body trickled: the client connection is cut (curl rc $rc)"
 ok "body trickled: cut after upstream_body_timeout (${MS} ms)" test "$MS" -ge 1300 -a "$MS" -lt 3000
-ok "body trickled: audited" wait_line 5 "$TMPD/log/audit.log" 'upstream body timeout'
+ok "body trickled: audited" wait_line 30 "$GATE_AUDIT" 'upstream body timeout'
 
 # the IMDS back (a new one: it does not know the old token): served again
 sim_restart --role app-role
@@ -112,9 +110,9 @@ ucurl $ALICE_UID -H "$TH: $T" "$U4/latest/meta-data/ami-id" >"$TMPD/inflight" &
 C=$!
 # in flight: the client's connection is read (Recv-Q 0) and the
 # simulator holds a connection from the proxy
-busy() { in_inst ss -Htn state established '( sport = :169 )' | awk '$1 == 0 { f = 1 } END { exit !f }' &&
+busy() { in_inst ss -Htn state established "( sport = :$GATE_PORT )" | awk '$1 == 0 { f = 1 } END { exit !f }' &&
 	[ "$(in_imds ss -Htn state established '( sport = :80 )' | wc -l)" -ge 1 ]; }
-wait_for 5 busy
+wait_for 30 busy
 kill -TERM "$PROXY_PID"
 wait "$C"
 is "$(cat "$TMPD/inflight")" 504 "SIGTERM: the in-flight request still answered"

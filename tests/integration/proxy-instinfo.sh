@@ -22,8 +22,8 @@ ip netns exec "$NS_INST" "$RUN" 169.254.169.254:80 "$LOG" 1 \
 	>"$TMPD/instinfo.out" 2>"$TMPD/instinfo.err" &
 RUN_PID=$!
 bg_track $RUN_PID
-wait_line 10 "$TMPD/instinfo.err" ready
-ok "first instance record within 10 s" wait_line 10 "$LOG" '"event":"instance"'
+wait_line 60 "$TMPD/instinfo.err" ready
+ok "first instance record" wait_line 30 "$LOG" '"event":"instance"'
 rec=$(grep '"event":"instance"' "$LOG" | head -1)
 is "$(jq -r .instance_id <<<"$rec")" i-0a1b2c3d4e5f60718 "instance_id"
 is "$(jq -r .account_id <<<"$rec")" 111122223333 "account_id"
@@ -45,7 +45,7 @@ ok "it sent the token (no 401 in the simulator log)" sh -c "! grep -q ' 401' '$S
 # every process of the imds namespace, and wait until they are gone.
 sim_stop() {
 	ip netns pids "$NS_IMDS" | xargs -r kill
-	wait_for 10 sh -c "test -z \"\$(ip netns pids $NS_IMDS)\""
+	wait_for 30 sh -c "test -z \"\$(ip netns pids $NS_IMDS)\""
 }
 idcount() { grep -c 'instance-identity/document' "$SIM_LOG"; }
 n0=$(idcount)
@@ -53,26 +53,26 @@ ok "polls go on every second" wait_for 10 sh -c "test \$(grep -c instance-identi
 is "$(grep -c '"event":"instance"' "$LOG")" 1 "no new record while nothing changes"
 
 kill -USR1 $RUN_PID
-ok "a later record carries instance_id" wait_line 5 "$LOG" '"event":"error".*"instance_id":"i-0a1b2c3d4e5f60718"'
+ok "a later record carries instance_id" wait_line 30 "$LOG" '"event":"error".*"instance_id":"i-0a1b2c3d4e5f60718"'
 
 kill -HUP $RUN_PID
 ok "refresh (SIGHUP) writes a record even without a change" \
-	wait_for 10 sh -c "test \$(grep -c '\"event\":\"instance\"' '$LOG') -eq 2"
+	wait_for 30 sh -c "test \$(grep -c '\"event\":\"instance\"' '$LOG') -eq 2"
 
 # A new public IPv4: the next poll notices.
 sim_stop
 mv "$SIM_LOG" "$TMPD/sim1.log"
 sim_start "${SIMARGS[@]}" --public-ipv4 3.4.5.99
-ok "a change of public IP writes a record" wait_line 15 "$LOG" '"public_ips":\["3\.4\.5\.99"'
+ok "a change of public IP writes a record" wait_line 30 "$LOG" '"public_ips":\["3\.4\.5\.99"'
 is "$(grep -c '"event":"instance"' "$LOG")" 3 "exactly one record for the change"
 
 # The IMDS goes away: the poller says so, keeps running, and recovers.
 sim_stop
-ok "outage reported on the diagnostics log" wait_line 15 "$TMPD/instinfo.err" 'cannot read it'
+ok "outage reported on the diagnostics log" wait_line 30 "$TMPD/instinfo.err" 'cannot read it'
 ok "still running during the outage" kill -0 $RUN_PID
 mv "$SIM_LOG" "$TMPD/sim2.log"
 sim_start "${SIMARGS[@]}" --public-ipv4 3.4.5.99
-ok "recovery reported" wait_line 15 "$TMPD/instinfo.err" 'reachable again'
+ok "recovery reported" wait_line 30 "$TMPD/instinfo.err" 'reachable again'
 is "$(grep -c 'cannot read it' "$TMPD/instinfo.err")" 1 "the outage reported once"
 is "$(grep -c '"event":"instance"' "$LOG")" 3 "no record after recovery without a change"
 bad=$(jq -c . "$LOG" 2>&1 >/dev/null | wc -l)

@@ -30,40 +30,42 @@ done
 UP_down=169.254.169.254:8090	# nothing listens there
 
 MD=/latest/meta-data/instance-id
+# each daemon its own privileged port, next to the usual one
+for i in 1 2 3 4 5 6 7 8 9 11; do eval "P$i=\$((GATE_PORT + i))"; done
 
 # --- upstream faults -------------------------------------------------------
-fault_daemon f-down 101 "$UP_down" </dev/null
-read -r code ms rc _ < <(fetch "$BOB_UID" 101 "$MD")
+fault_daemon f-down $P1 "$UP_down"
+read -r code ms rc _ < <(fetch "$BOB_UID" $P1 "$MD")
 is "$code" 502 "upstream down: 502"
 ok "upstream down: fast ($ms ms)" test "$ms" -lt 2000
 
-fault_daemon f-never 102 "$UP_never_answer" </dev/null
-read -r code ms rc _ < <(fetch "$BOB_UID" 102 "$MD")
+fault_daemon f-never $P2 "$UP_never_answer"
+read -r code ms rc _ < <(fetch "$BOB_UID" $P2 "$MD")
 is "$code" 504 "upstream never answers: 504"
 ok "never answers: after upstream_timeout ($ms ms, timeout ${UP_TIMEOUT_S} s)" \
 	test "$ms" -ge $((UP_TIMEOUT_S * 1000 - 200)) -a "$ms" -le $((UP_TIMEOUT_S * 1000 + MARGIN_MS))
 
-fault_daemon f-reset 103 "$UP_reset" </dev/null
-read -r code ms rc _ < <(fetch "$BOB_UID" 103 "$MD")
+fault_daemon f-reset $P3 "$UP_reset"
+read -r code ms rc _ < <(fetch "$BOB_UID" $P3 "$MD")
 is "$code" 502 "upstream resets: 502 ($ms ms)"
 
-fault_daemon f-garbage 104 "$UP_garbage" </dev/null
-read -r code ms rc _ < <(fetch "$BOB_UID" 104 "$MD")
+fault_daemon f-garbage $P4 "$UP_garbage"
+read -r code ms rc _ < <(fetch "$BOB_UID" $P4 "$MD")
 is "$code" 502 "upstream sends garbage: 502 ($ms ms)"
 
 # An upstream that trickles its answer (a byte every 200 ms): the head
 # must arrive within upstream_timeout, a deadline that bytes do not re-arm.
-fault_daemon f-slow 105 "$UP_slow" </dev/null
+fault_daemon f-slow $P5 "$UP_slow"
 # (the client gives up a second after the margin: a hang shows as 000)
-read -r code ms rc _ < <(fetch "$BOB_UID" 105 "$MD" -m $((UP_TIMEOUT_S + MARGIN_MS / 1000 + 1)))
+read -r code ms rc _ < <(fetch "$BOB_UID" $P5 "$MD" -m $((UP_TIMEOUT_S + MARGIN_MS / 1000 + 1)))
 is "$code" 504 "upstream trickles its answer: 504 (got $code)"
 ok "trickle: answered within upstream_timeout + margin ($ms ms)" \
 	test "$ms" -le $((UP_TIMEOUT_S * 1000 + MARGIN_MS))
 
 # The 100 MB body, read slowly (25 MB/s) so a daemon that buffers instead
 # of applying back-pressure shows it in its RSS. Sampled every 50 ms.
-fault_daemon f-huge 106 "$UP_huge_body" </dev/null
-HUGE_PID=$DAEMON_PID
+fault_daemon f-huge $P6 "$UP_huge_body"
+HUGE_PID=$DAEMON_WORKER	# the process that serves
 rss_sampler() {	# rss_sampler PID FILE: max RSS until FILE.stop exists
 	local max=0 r
 	while [ ! -e "$2.stop" ]; do
@@ -78,7 +80,7 @@ huge_case() {	# huge_case NAME UID PATH
 	rm -f "$TMPD/rss-$1" "$TMPD/rss-$1.stop"
 	rss_sampler "$HUGE_PID" "$TMPD/rss-$1" &
 	local sampler=$!
-	read -r code ms rc size < <(fetch "$2" 106 "$3" --limit-rate 25M)
+	read -r code ms rc size < <(fetch "$2" $P6 "$3" --limit-rate 25M)
 	touch "$TMPD/rss-$1.stop"; wait $sampler
 	max=$(cat "$TMPD/rss-$1")
 	ok "huge body, $1: never a hang (curl rc $rc, $ms ms)" test "$rc" -ne 28
@@ -92,16 +94,14 @@ ok "huge body: the daemon is still running" kill -0 "$HUGE_PID"
 
 diag "(${SECONDS} s so far)"
 # --- reload with a broken rule file keeps the old rules ---------------------
-mkdir -p "$TMPD/rules-reload.d"
-robust_rules "$TMPD/rules-reload.d"
-chmod -R a+rX "$TMPD/rules-reload.d"
-RULES_DIR=$TMPD/rules-reload.d fault_daemon f-reload 107 169.254.169.254:80 </dev/null
+GATE_RULES=$TMPD/rules-reload.d gate_rules creds-root-bob
+fault_daemon f-reload $P7 169.254.169.254:80 "rules.dir=$TMPD/rules-reload.d"
 RELOAD_PID=$DAEMON_PID
 RLOG=$TMPD/log/f-reload.log
-read -r code _ < <(fetch "$ALICE_UID" 107 "$CREDS")
+read -r code _ < <(fetch "$ALICE_UID" $P7 "$CREDS")
 is "$code" 403 "reload: alice refused credentials by the first rule set"
 # The new set would let alice in, but another file in it is broken.
-cat >>"$TMPD/rules-reload.d/10-robust.rules" <<'RULES'
+cat >>"$TMPD/rules-reload.d/10-creds-root-bob.rules" <<'RULES'
 
 [alice let in by the new set]
 action = allow
@@ -112,12 +112,12 @@ printf '[broken]\naction = maybe\npath = /meta-data/**\n' >"$TMPD/rules-reload.d
 chmod a+r "$TMPD/rules-reload.d"/*
 kill -HUP "$RELOAD_PID"
 ok "reload: the error names the broken file and line" \
-	wait_line 10 "$TMPD/f-reload.err" '20-broken\.rules:2'
-read -r code _ < <(fetch "$ALICE_UID" 107 "$CREDS")
+	wait_line 30 "$TMPD/f-reload.err" '20-broken\.rules:2'
+read -r code _ < <(fetch "$ALICE_UID" $P7 "$CREDS")
 is "$code" 403 "reload: alice still refused (old rules kept)"
 like "$(grep '"event":"request"' "$RLOG" | grep "\"uid\":$ALICE_UID" | tail -1)" \
 	'"rule":"no credentials for others"' "reload: decided by the old rule"
-read -r code _ < <(fetch "$BOB_UID" 107 "$CREDS")
+read -r code _ < <(fetch "$BOB_UID" $P7 "$CREDS")
 is "$code" 200 "reload: bob still served"
 ok "reload: the daemon is still running" kill -0 "$RELOAD_PID"
 
@@ -129,10 +129,10 @@ FULLWRAP=(unshare -m --propagation private sh -c \
 	'mount -t tmpfs -o size=8k,mode=0777 robust "$0" || exit 1
 	head -c 1048576 /dev/zero >"$0/fill" 2>/dev/null
 	shift; exec "$@"' "$TMPD/full" _)
-AUDIT_LOG=$TMPD/full/audit.log fault_daemon f-full 108 169.254.169.254:80 "${FULLWRAP[@]}" </dev/null
+fault_daemon f-full $P8 169.254.169.254:80 "log.audit=$TMPD/full/audit.log" -- "${FULLWRAP[@]}"
 n200=0
 for i in 1 2 3 4 5 6 7 8 9 10; do
-	read -r code _ < <(fetch "$BOB_UID" 108 "$MD")
+	read -r code _ < <(fetch "$BOB_UID" $P8 "$MD")
 	[ "$code" = 200 ] && n200=$((n200 + 1))
 done
 is "$n200" 10 "audit log full: all 10 requests still served"
@@ -144,11 +144,11 @@ ok "audit log full: no crash" kill -0 "$DAEMON_PID"
 diag "(${SECONDS} s so far)"
 # --- file descriptor exhaustion ---------------------------------------------
 mkdir -m 1777 "$TMPD/hold"
-fault_daemon f-fds 109 169.254.169.254:80 sh -c 'ulimit -n 64 && exec "$@"' _ </dev/null
-FDS_PID=$DAEMON_PID
-as_user "$BOB_UID" /usr/bin/python3 -c "$HOLDER" 127.0.0.1 109 150 "$TMPD/hold/held" &
+fault_daemon f-fds $P9 169.254.169.254:80 -- sh -c 'ulimit -n 64 && exec "$@"' _
+FDS_PID=$DAEMON_WORKER	# the process that serves
+as_user "$BOB_UID" /usr/bin/python3 -c "$HOLDER" 127.0.0.1 $P9 150 "$TMPD/hold/held" &
 HOLD=$!; bg_track $HOLD
-ok "fd exhaustion: 150 connections opened against a limit of 64" wait_for 20 test -s "$TMPD/hold/held"
+ok "fd exhaustion: 150 connections opened against a limit of 64" wait_for 60 test -s "$TMPD/hold/held"
 is "$(cat "$TMPD/hold/held")" 150 "fd exhaustion: all 150 connected (the kernel queues what is not accepted)"
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 c0=$(cpu_ticks "$FDS_PID"); t0=$(now_ms)
@@ -158,8 +158,8 @@ ticks=$(getconf CLK_TCK)
 ok "fd exhaustion: no busy loop ($((c1 - c0)) ticks of CPU in $((t1 - t0)) ms)" \
 	test $(( (c1 - c0) * 1000 / ticks )) -lt $(( (t1 - t0) / 2 ))
 touch "$TMPD/hold/held.stop"; wait $HOLD
-served() { [ "$(fetch "$ALICE_UID" 109 "$MD" | cut -d' ' -f1)" = 200 ]; }
-ok "fd exhaustion: serves again once the connections are gone" wait_for 20 served
+served() { [ "$(fetch "$ALICE_UID" $P9 "$MD" | cut -d' ' -f1)" = 200 ]; }
+ok "fd exhaustion: serves again once the connections are gone" wait_for 60 served
 ok "fd exhaustion: the daemon is still running" kill -0 "$FDS_PID"
 
 diag "(${SECONDS} s so far)"
@@ -168,14 +168,14 @@ diag "(${SECONDS} s so far)"
 # asking right after her connects went through, is served promptly, and
 # the limit is applied to hers (the ones over it get a 503).
 PERUID_N=${PERUID_N:-300}
-fault_daemon f-peruid 111 169.254.169.254:80 </dev/null
-PERUID_PID=$DAEMON_PID
+fault_daemon f-peruid $P11 169.254.169.254:80
+PERUID_PID=$DAEMON_WORKER	# the process that serves
 nfds() { ls "/proc/$1/fd" | wc -l; }
 fds0=$(nfds "$PERUID_PID"); t0=$(now_ms)
-as_user "$ALICE_UID" /usr/bin/python3 -c "$HOLDER" 127.0.0.1 111 "$PERUID_N" "$TMPD/hold/peruid" &
+as_user "$ALICE_UID" /usr/bin/python3 -c "$HOLDER" 127.0.0.1 $P11 "$PERUID_N" "$TMPD/hold/peruid" &
 PHOLD=$!; bg_track $PHOLD
-ok "per uid: alice opened $PERUID_N connections" wait_for 30 test -s "$TMPD/hold/peruid"
-read -r code ms _ < <(fetch "$BOB_UID" 111 "$MD" -m 60)
+ok "per uid: alice opened $PERUID_N connections" wait_for 60 test -s "$TMPD/hold/peruid"
+read -r code ms _ < <(fetch "$BOB_UID" $P11 "$MD" -m 60)
 is "$code" 200 "per uid: bob is served while alice holds her connections"
 ok "per uid: promptly ($ms ms)" test "$ms" -lt 5000
 ok "per uid: the limit was applied (an audit error record says so)" \

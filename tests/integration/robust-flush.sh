@@ -22,25 +22,20 @@ CHECK_S=2	# check_interval
 MARGIN_S=3
 
 robust_dirs
-robust_conf "$TMPD/imdsgate.conf" 169 169.254.169.254:81 yes <<CONF
-check_interval = $CHECK_S
-CONF
-AUDIT=$TMPD/log/audit.log
+robust_conf 169.254.169.254:81 "redirect.check_interval=$CHECK_S"
+AUDIT=$GATE_AUDIT
 sim_start -v --role "$ROLE"	# the tripwire, on :80
-in_imds "$SIM" -f -l 169.254.169.254:81 --role "$ROLE" \
-	--secrets-file "$TMPD/sim-secrets-up.env" >/dev/null 2>"$TMPD/sim-up.log" &
-bg_track $!
-wait_line 10 "$TMPD/sim-up.log" ready || { echo "Bail out! upstream simulator not ready"; exit 1; }
-in_inst "$PROXY" --redirect install -c "$TMPD/imdsgate.conf" >/dev/null 2>&1
-daemon_start proxy "$TMPD/imdsgate.conf"
+sim_extra sim-up 169.254.169.254:81 --role "$ROLE" --secrets-file "$TMPD/sim-secrets-up.env"
+gate_redirect install
+daemon_start proxy
 
 load_start bob "$BOB_UID" --path "$CREDS" --interval 0.01 --stop "$TMPD/stop" --timeout 2
 load_start alice "$ALICE_UID" --path "$CREDS" --interval 0.01 --stop "$TMPD/stop" --timeout 2
 bob_creds_since() { [ "$(res_count bob "\$1 >= $1 && \$6 == 1")" -gt 0 ]; }
-ok "load running: bob gets credentials" wait_for 10 bob_creds_since 0
+ok "load running: bob gets credentials" wait_for 30 bob_creds_since 0
 
 # --redirect status: exit 0 when the rules are complete
-complete() { in_inst "$PROXY" --redirect status -c "$TMPD/imdsgate.conf" >/dev/null 2>&1; }
+complete() { gate_redirect status >/dev/null 2>&1; }
 redirect_errors() { grep '"event":"error"' "$AUDIT" 2>/dev/null | grep -c '"what":"redirect"'; }
 
 : >"$TMPD/windows"
@@ -59,10 +54,10 @@ gap_case() {
 	t1=$(now_ms)
 	echo "$t0 $t1" >>"$TMPD/windows"
 	ok "$name: an audit error record names the vanished redirect" \
-		wait_for 5 test "$(redirect_errors)" -gt "$before"
+		wait_for 30 test "$(redirect_errors)" -gt "$before"
 	like "$(grep '"event":"error"' "$AUDIT" | grep '"what":"redirect"' | tail -1)" \
 		'"detail":"[^"]*(missing|partial)' "$name: the record says what was missing"
-	ok "$name: bob gets credentials again" wait_for 10 bob_creds_since "$t1"
+	ok "$name: bob gets credentials again" wait_for 30 bob_creds_since "$t1"
 	diag "$name: gap closed after $((t1 - t0)) ms (seen by polling the status);" \
 		"$(( $(sim_requests "$SIM_LOG") - slipped0 )) requests reached IMDS unfiltered"
 }
@@ -88,5 +83,5 @@ gapcreds=$(res_count alice '$6 == 1')
 diag "residual risk measured: $slipped requests (both users) reached IMDS unfiltered" \
 	"during the gaps; alice got $gapcreds credential bodies in them"
 ok "the daemon survived" kill -0 "$DAEMON_PID"
-in_inst "$PROXY" --redirect remove -c "$TMPD/imdsgate.conf" >/dev/null 2>&1
+gate_redirect remove >/dev/null 2>&1
 tap_done

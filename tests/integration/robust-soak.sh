@@ -25,11 +25,11 @@ asan_small_quarantine
 asan_build && RSS_MARGIN_KB=$((RSS_MARGIN_KB + 8192))
 
 robust_dirs
-robust_conf "$TMPD/imdsgate.conf" 169 169.254.169.254:80 yes </dev/null
-AUDIT=$TMPD/log/audit.log
+robust_conf 169.254.169.254:80
+AUDIT=$GATE_AUDIT
 sim_start --role "$ROLE"
-in_inst "$PROXY" --redirect install -c "$TMPD/imdsgate.conf" >/dev/null 2>&1
-daemon_start proxy "$TMPD/imdsgate.conf"
+gate_redirect install
+daemon_start proxy
 
 # three loops share the rate: root on metadata, bob on credentials (both
 # allowed), alice on credentials (denied)
@@ -46,7 +46,7 @@ reloaded=0 rotated=0
 while :; do
 	el=$(( $(now_ms) - t_start ))
 	[ "$el" -lt $((SECS * 1000)) ] || break
-	echo "$el $(rss_kb "$DAEMON_PID")" >>"$TMPD/rss.txt"
+	echo "$el $(rss_kb "$DAEMON_WORKER")" >>"$TMPD/rss.txt"
 	if [ $reloaded = 0 ] && [ "$el" -ge $((SECS * 1000 / 3)) ]; then
 		kill -HUP "$DAEMON_PID"; reloaded=1
 	fi
@@ -80,7 +80,7 @@ for u in root:0 bob:$BOB_UID alice:$ALICE_UID; do
 	name=${u%%:*} uid=${u#*:}
 	sent=$(res_count "$name" '$4 == "http"')
 	sent_all=$((sent_all + sent))
-	wait_for 10 test "$(records "$uid")" -ge "$sent"
+	wait_for 30 test "$(records "$uid")" -ge "$sent"
 	is "$(records "$uid")" "$sent" "$name: every request logged exactly once"
 done
 ok "both the rotated and the new log have records" \
@@ -97,5 +97,5 @@ print(bad)')" 0 "every audit line is whole JSON"
 ok "the daemon survived" kill -0 "$DAEMON_PID"
 diag "soak: ${SECS} s, $sent_all requests ($(( sent_all / SECS )) per second), RSS first $first kB last $last kB," \
 	"max $(sort -k2 -n "$TMPD/rss.txt" | tail -1 | cut -d' ' -f2) kB"
-in_inst "$PROXY" --redirect remove -c "$TMPD/imdsgate.conf" >/dev/null 2>&1
+gate_redirect remove >/dev/null 2>&1
 tap_done

@@ -13,18 +13,18 @@ need_cmd curl valgrind
 ns_setup
 test_users
 robust_dirs
-robust_conf "$TMPD/imdsgate.conf" 169 169.254.169.254:80 yes </dev/null
-AUDIT=$TMPD/log/audit.log
+robust_conf 169.254.169.254:80
+AUDIT=$GATE_AUDIT
 sim_start --role "$ROLE"
-in_inst "$PROXY" --redirect install -c "$TMPD/imdsgate.conf" >/dev/null 2>&1
+gate_redirect install
 
 if asan_build; then
 	TOOL=asan
 	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1:exitcode=99"
-	daemon_start proxy "$TMPD/imdsgate.conf"
+	daemon_start proxy
 else
 	TOOL=valgrind
-	DAEMON_READY_SECS=60 daemon_start proxy "$TMPD/imdsgate.conf" \
+	daemon_start proxy -t 180 \
 		valgrind -q --error-exitcode=99 --leak-check=full \
 		--errors-for-leak-kinds=definite,possible --track-fds=no --vgdb=no \
 		--suppressions="$top_srcdir/tests/lib/robust-valgrind.supp" \
@@ -68,5 +68,5 @@ if [ "$TOOL" = valgrind ]; then
 else
 	nok "no sanitizer report" grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMPD/proxy.err"
 fi
-in_inst "$PROXY" --redirect remove -c "$TMPD/imdsgate.conf" >/dev/null 2>&1
+gate_redirect remove >/dev/null 2>&1
 tap_done

@@ -4,6 +4,7 @@
 # prints the deciding rule, with real users from test_users.
 source "$top_srcdir/tests/lib/tap.sh"
 source "$top_srcdir/tests/lib/netns.sh"
+source "$top_srcdir/tests/lib/gate.sh"
 need_root
 test_users
 D=$TMPD/rules.d
@@ -21,16 +22,7 @@ action = allow
 group = igt-readers
 path = /meta-data/iam/security-credentials/*
 RULES
-cat >"$TMPD/imdsgate.conf" <<CONF
-[proxy]
-listen = 127.0.0.1:169
-upstream = 169.254.169.254:80
-user = imdsgate
-[rules]
-dir = $D
-[log]
-audit = $TMPD/audit.log
-CONF
+gate_conf "rules.dir=$D"
 C=/latest/meta-data/iam/security-credentials/r
 
 out=$("$PROXY" -t -c "$TMPD/imdsgate.conf" 2>&1); rc=$?

@@ -1,7 +1,10 @@
 #!/bin/bash
 # Real clients get credentials from imdsgate-sim with IMDSv2 required, in
 # the instance namespace: Debian's aws CLI, botocore, ec2-metadata, the
-# JS SDK v3. A v1 request gets 401. Every client has a bounded timeout.
+# JS SDK v3. They find the region as on EC2: botocore and the aws CLI ask
+# placement/availability-zone/ (a leaf with a trailing slash), and the
+# JS SDK's @aws-sdk/ec2-metadata-service sends //latest/... A v1 request
+# gets 401. Every client has a bounded timeout.
 source "$top_srcdir/tests/lib/tap.sh"
 source "$top_srcdir/tests/lib/netns.sh"
 source "$top_srcdir/tests/integration/sim-common.sh"
@@ -9,8 +12,8 @@ need_root
 need_cmd curl timeout
 ns_setup
 SECRETS=$TMPD/sim-secrets.env
-sim_start --instance-id i-0c1c2c3c4c5c6c7c8 --role client-role \
-	--secrets-file "$SECRETS"
+sim_start -v --instance-id i-0c1c2c3c4c5c6c7c8 --role client-role \
+	--region eu-north-1 --secrets-file "$SECRETS"
 source "$SECRETS"
 mkdir -p "$TMPD/home"
 # A clean environment: no ~/.aws, no inherited AWS_* settings.
@@ -41,6 +44,18 @@ print(c.get("role_name"), c.get("access_key"), len(c.get("secret_key") or ""), b
 ' 2>"$TMPD/boto.err")
 is "$out" "client-role $ROLE_ACCESS_KEY_ID 40 True" "botocore InstanceMetadataFetcher"
 
+# The region, as botocore and the aws CLI find it.
+out=$(clean timeout 30 /usr/bin/python3 -c '
+import botocore.utils
+print(botocore.utils.InstanceMetadataRegionFetcher(timeout=2, num_attempts=1).retrieve_region())
+' 2>"$TMPD/boto-region.err")
+is "$out" eu-north-1 "botocore region (GET placement/availability-zone/)"
+ok "botocore asked with the trailing slash" \
+	grep -q 'GET /latest/meta-data/placement/availability-zone/ 200' "$SIM_LOG"
+out=$(clean timeout 60 /usr/bin/aws configure list 2>"$TMPD/aws-list.err" |
+	awk '$1 == "region" { print $2, $3 }')
+is "$out" "eu-north-1 imds" "aws CLI region (configure list: from IMDS)"
+
 # ec2-metadata (amazon-ec2-utils).
 out=$(clean timeout 30 /usr/bin/ec2-metadata -i 2>&1)
 is "$out" "instance-id: i-0c1c2c3c4c5c6c7c8" "ec2-metadata -i"
@@ -55,6 +70,16 @@ if [ -d "$NM/@smithy/credential-provider-imds" ]; then
 else
 	# Only a tree without the npm packages (make distcheck) gets here.
 	echo "ok $((_tap_n += 1)) - JS SDK v3 # SKIP no $NM (run scripts/setup-deps)"
+fi
+if [ -d "$NM/@aws-sdk/ec2-metadata-service" ]; then
+	out=$(clean NODE_PATH="$NM" timeout 30 node "$top_srcdir/tests/node/imds-metadata.js" \
+		/latest/meta-data/placement/availability-zone /latest/meta-data/instance-id \
+		2>"$TMPD/node-md.err" | tr '\n' ' ')
+	is "$out" "eu-north-1a i-0c1c2c3c4c5c6c7c8 " "@aws-sdk/ec2-metadata-service: zone and instance-id"
+	ok "it sent //latest/..." grep -q 'GET //latest/meta-data/instance-id 200' "$SIM_LOG"
+	[ -n "$out" ] || sed 's/^/# /' "$TMPD/node-md.err"
+else
+	echo "ok $((_tap_n += 1)) - @aws-sdk/ec2-metadata-service # SKIP no $NM (run scripts/setup-deps)"
 fi
 
 tap_done

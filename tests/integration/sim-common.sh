@@ -15,7 +15,7 @@ req() {
 	shift 2
 	if [ "$m" = HEAD ]; then how=(--head); else how=(-X "$m"); fi
 	rm -f "$TMPD/body" "$TMPD/hdr"
-	read -r CODE SIZE < <(in_inst curl -s -g -m 5 "${how[@]}" \
+	read -r CODE SIZE < <(in_inst curl -s -g -m 30 "${how[@]}" \
 		-o "$TMPD/body" -D "$TMPD/hdr" -w '%{http_code} %{size_download}' \
 		"$@" "$u")
 	BODY=$(cat "$TMPD/body" 2>/dev/null)
@@ -27,7 +27,7 @@ hdr() {
 }
 
 tok() {
-	in_inst curl -s -g -m 5 -f -X PUT \
+	in_inst curl -s -g -m 30 -f -X PUT \
 		-H "X-aws-ec2-metadata-token-ttl-seconds: ${1:-60}" \
 		"${2:-$U4}/latest/api/token"
 }
@@ -43,20 +43,6 @@ no_final_newline() {
 jfield() {
 	/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
 		"$TMPD/body" "$1"
-}
-
-# sim_extra NAME ADDR:PORT ARGS...: one more simulator in the imds
-# namespace; waits for its ready line. Its log is $TMPD/NAME.log.
-sim_extra() {
-	local name=$1 listen=$2
-	shift 2
-	in_imds "$SIM" -f -l "$listen" "$@" >"$TMPD/$name.out" 2>"$TMPD/$name.log" &
-	bg_track $!
-	if ! wait_line 10 "$TMPD/$name.log" 'ready'; then
-		echo "Bail out! imdsgate-sim ($name) did not become ready"
-		sed 's/^/# /' "$TMPD/$name.log"
-		exit 1
-	fi
 }
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }

@@ -1,5 +1,5 @@
 #!/bin/bash
-# imdsgate-sim answers as IMDS.md says, with tokens required: versions,
+# imdsgate-sim answers as docs/imds.md says, with tokens required: versions,
 # listings, leaves, credentials, identity, network, errors and headers,
 # over IPv4 and IPv6.
 source "$top_srcdir/tests/lib/tap.sh"
@@ -20,6 +20,10 @@ M=$U4/latest/meta-data
 req GET "$M/instance-id"
 is "$CODE" 401 "v1 GET without a token: 401"
 like "$BODY" '<title>401 - Unauthorized</title>' "401 body is the small HTML page"
+# The two layouts IMDS has for its pages (docs/imds.md): 343 bytes with
+# one tab in the 401, 339 with two tabs and a space in the 404.
+DTD='"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">'
+is "$SIZE:$(sed -n 3p "$TMPD/body")" "343:$(printf '\t')$DTD" "401 page: 343 bytes, one tab"
 is "$(hdr Server)" EC2ws "Server: EC2ws on errors"
 is "$(hdr Content-Type)" text/html "errors are text/html"
 
@@ -66,8 +70,21 @@ is "$CODE" 404 "unknown top-level name: 404"
 req GET "$M/no-such-thing" "${H[@]}"
 is "$CODE" 404 "missing resource: 404"
 like "$BODY" '<h1>404 - Not Found</h1>' "404 body is the small HTML page"
+is "$SIZE:$(sed -n 3p "$TMPD/body")" "339:$(printf '\t\t ')$DTD" \
+	"404 page: 339 bytes, two tabs and a space"
+# As on EC2: a leaf asked with a trailing slash is the leaf (botocore and
+# the aws CLI ask placement/availability-zone/), repeated slashes are one
+# (@aws-sdk/ec2-metadata-service sends //latest/...).
 req GET "$M/instance-id/" "${H[@]}"
-is "$CODE" 404 "a leaf with a trailing slash: 404"
+is "$CODE:$BODY" 200:i-0aaaabbbbccccdddd "a leaf with a trailing slash: the leaf"
+req GET "$M/instance-id/x" "${H[@]}"
+is "$CODE" 404 "below a leaf: 404"
+req GET "$U4//latest/meta-data/instance-id" "${H[@]}"
+is "$CODE:$BODY" 200:i-0aaaabbbbccccdddd "//latest/...: the same"
+req GET "$U4/latest//meta-data//iam/security-credentials/" "${H[@]}"
+is "$CODE:$BODY" 200:app-role "repeated slashes inside: the same listing"
+req GET "$U4//" "${H[@]}"
+like "$CODE:$BODY" '^200:1\.0' "// is the version listing"
 req GET "$M/iam/security-credentials/app-role2" "${H[@]}"
 is "$CODE" 404 "a longer role name: 404"
 
@@ -80,7 +97,7 @@ is "$CODE" 200 "HEAD: 200"
 is "$(hdr Content-Length)" 19 "HEAD: Content-Length of the value"
 is "$SIZE" 0 "HEAD: no body"
 
-out=$(in_inst curl -sv -m 5 -H "$TOKHDR: $T" "$M/instance-id" "$M/ami-id" 2>&1 >/dev/null)
+out=$(in_inst curl -sv -m 30 -H "$TOKHDR: $T" "$M/instance-id" "$M/ami-id" 2>&1 >/dev/null)
 like "$out" 'Re-using existing connection' "keep-alive: two requests on one connection"
 
 # Identity and credentials.

@@ -67,7 +67,7 @@ credential-lifetime = 3600
 CONF
 in_imds "$SIM" -f -c "$TMPD/sim.conf" --role cli-role >"$TMPD/c.out" 2>"$TMPD/c.log" &
 bg_track $!
-ok "file-configured simulator is ready" wait_line 10 "$TMPD/c.log" ready
+ok "file-configured simulator is ready" wait_line 60 "$TMPD/c.log" ready
 T=$(tok 60)
 H=(-H "$TOKHDR: $T")
 req GET "$U4/latest/meta-data/instance-id" "${H[@]}"
@@ -87,7 +87,7 @@ is "$(( $(date -d "$E" +%s) - $(date -d "$L" +%s) ))" 3600 "credential-lifetime 
 # Without -f it detaches once listening (the namespace's cleanup ends it).
 in_imds "$SIM" -q -l 169.254.169.254:82 >/dev/null 2>&1; rc=$?
 is "$rc" 0 "without -f: detaches, exit 0"
-ok "the detached simulator answers" wait_for 5 in_inst curl -sf -m 2 -X PUT \
+ok "the detached simulator answers" wait_for 30 in_inst curl -sf -m 2 -X PUT \
 	-H 'X-aws-ec2-metadata-token-ttl-seconds: 5' http://169.254.169.254:82/latest/api/token
 
 # Defaults: no user-data, tokens required, the documented identity.

@@ -21,13 +21,23 @@ S1=$(jfield SecretAccessKey) TK1=$(jfield Token)
 is "$(( $(epoch "$E1") - $(epoch "$U1") ))" 6 "Expiration = LastUpdated + lifetime"
 ok "secrets file exists" test -s "$SECRETS"
 is "$(stat -c %a "$SECRETS")" 600 "secrets file is mode 600"
-# The key in the file is the key served (unless it rotated in between).
-source "$SECRETS"
-[ "$ROLE_ACCESS_KEY_ID" = "$K1" ] || { req GET "$C" -H "$TOKHDR: $T"; K1=$(jfield AccessKeyId) E1=$(jfield Expiration) S1=$(jfield SecretAccessKey) TK1=$(jfield Token); source "$SECRETS"; }
-is "$ROLE_ACCESS_KEY_ID:$ROLE_SECRET_ACCESS_KEY:$ROLE_SESSION_TOKEN" "$K1:$S1:$TK1" \
-	"secrets file holds the served key, secret and token"
-req GET "$E" -H "$TOKHDR: $T"
-is "$(jfield AccessKeyId)" "$EC2_ACCESS_KEY_ID" "secrets file holds the ec2-instance key"
+# The keys in the file are the keys served, compared across a GET made
+# between two reads of the file that agree: with a 6 s lifetime a loaded
+# machine can see a rotation in between, and then it is asked again.
+steady_get() {	# steady_get URL: GET it, the file unchanged meanwhile
+	local before
+	before=$(cat "$SECRETS")
+	req GET "$1" -H "$TOKHDR: $T"
+	[ "$before" = "$(cat "$SECRETS")" ] && source "$SECRETS"
+}
+role_in_file() {
+	steady_get "$C" || return 1
+	K1=$(jfield AccessKeyId) E1=$(jfield Expiration) S1=$(jfield SecretAccessKey) TK1=$(jfield Token)
+	[ "$ROLE_ACCESS_KEY_ID:$ROLE_SECRET_ACCESS_KEY:$ROLE_SESSION_TOKEN" = "$K1:$S1:$TK1" ]
+}
+ec2_in_file() { steady_get "$E" && [ "$(jfield AccessKeyId)" = "$EC2_ACCESS_KEY_ID" ]; }
+ok "secrets file holds the served key, secret and token" wait_for 30 role_in_file
+ok "secrets file holds the ec2-instance key" wait_for 30 ec2_in_file
 
 rotated() {
 	req GET "$C" -H "$TOKHDR: $T"

@@ -32,9 +32,9 @@ req GET "$U4/latest/meta-data/ami-id"
 is "$CODE:$(pkts ttl1)" 401:0 "a 401 answer leaves with the default TTL"
 tok 60 >/dev/null
 seen() { [ "$(pkts "$1")" -gt 0 ]; }
-ok "the IPv4 token response has TTL 1" wait_for 2 seen ttl1
+ok "the IPv4 token response has TTL 1" wait_for 30 seen ttl1
 tok 60 "$U6" >/dev/null
-ok "the IPv6 token response has hop limit 1" wait_for 2 seen hop1
+ok "the IPv6 token response has hop limit 1" wait_for 30 seen hop1
 
 req PUT "$P"
 is "$CODE" 400 "PUT without a TTL: 400"

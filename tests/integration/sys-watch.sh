@@ -17,7 +17,7 @@ watch_case() {
 	in_inst "$TOOL" redirect install -b "$b" -p 169 -u "$DUID"
 	ip netns exec "$NS_INST" "$TOOL" watch "${drop[@]}" -b "$b" -p 169 -u "$DUID" -i "$ms" >"$log" 2>&1 &
 	local wpid=$!; bg_track $wpid
-	wait_line 10 "$log" ready || echo "Bail out! watch not ready"
+	wait_line 60 "$log" ready || echo "Bail out! watch not ready"
 	is "$(grep -c gap "$log")" 0 "$b: no gap reported while complete"
 	t0=$(date +%s%N)
 	in_inst "$@"

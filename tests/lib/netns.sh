@@ -11,9 +11,13 @@
 #   ns_setup            create both namespaces and the link
 #   sim_start ARGS...   run imdsgate-sim in "imds" on both IMDS addresses,
 #                       wait for its ready line; $SIM_PID, $SIM_LOG
+#   sim_extra NAME ADDR:PORT ARGS...   one more simulator in "imds",
+#                       its log $TMPD/NAME.log
 #   in_inst CMD...      run CMD in "instance"     in_imds CMD...  in "imds"
 #   as_user UID CMD...  run CMD in "instance" as that uid (setpriv)
 #   bg_track PID        kill PID at cleanup
+#   stage PATH          a copy of PATH (file or directory) that the test
+#                       users may read and run; prints the copy's path
 #   test_users          create the test users/groups (idempotent), see below
 
 : "${top_builddir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -30,6 +34,19 @@ _ns_pids=""
 _ns_made=0
 
 bg_track() { _ns_pids="$_ns_pids $*"; }
+
+# stage PATH: what a test user runs or reads (a script, node_modules, a
+# test program) is copied into the test's world-readable directory: a
+# checkout in a 0700 home (the default on Debian 12) is not theirs to
+# read, and tests run from any checkout.
+stage() {
+	local d=$TMPD/stage
+	mkdir -p "$d"
+	cp -a -- "$1" "$d/" || { echo "Bail out! cannot stage $1"; exit 1; }
+	chmod -R a+rX "$d"
+	chmod 755 "$d"
+	echo "$d/$(basename "$1")"
+}
 
 # ns_keep_logs: keep this test's logs for tests/integration/zz-secret-scan.sh
 # (audit area): every *.log, rotated *.log.N and *.err under $TMPD, and the
@@ -117,15 +134,37 @@ sim_start() {
 		*) set -- --secrets-file "$SIM_SECRETS" "$@" ;; esac
 	# ip netns exec directly (not the in_imds function): $! is then the
 	# simulator itself, not a subshell around it
-	ip netns exec "$NS_IMDS" "$SIM" -f -l 169.254.169.254:80 -l '[fd00:ec2::254]:80' "$@" \
-		>"$SIM_LOG.out" 2>"$SIM_LOG" &
-	SIM_PID=$!
-	bg_track "$SIM_PID"
-	if ! wait_line 10 "$SIM_LOG" 'ready'; then
-		echo "Bail out! imdsgate-sim did not become ready"; sed 's/^/# /' "$SIM_LOG"
+	_sim_run "$SIM_LOG" -l 169.254.169.254:80 -l '[fd00:ec2::254]:80' "$@"
+	SIM_PID=$_sim_pid
+}
+
+# sim_extra NAME ADDR:PORT ARGS...: one more simulator in the imds
+# namespace; waits for its ready line. Its log is $TMPD/NAME.log.
+sim_extra() {
+	local name=$1 listen=$2
+	shift 2
+	_sim_run "$TMPD/$name.log" -l "$listen" "$@"
+}
+
+# _sim_run LOG ARGS...: imdsgate-sim -f in "imds" (ip netns exec
+# directly, not the in_imds function: $! is then the simulator itself),
+# ready or bail out; $_sim_pid.
+_sim_run() {
+	local log=$1
+	shift
+	ip netns exec "$NS_IMDS" "$SIM" -f "$@" >"$log.out" 2>"$log" &
+	_sim_pid=$!
+	bg_track "$_sim_pid"
+	wait_for "${SIM_READY_SECS:-60}" _sim_up "$log" "$_sim_pid"
+	if ! grep -q ready "$log"; then
+		echo "Bail out! imdsgate-sim ($log) did not become ready"
+		sed 's/^/# /' "$log"
 		exit 1
 	fi
 }
+
+# Ready, or gone (no use waiting then).
+_sim_up() { grep -q ready "$1" || ! kill -0 "$2" 2>/dev/null; }
 
 # Test users: igt-alice and igt-bob (bob in group igt-readers as a
 # supplementary member), and the daemon's own user imdsgate; system accounts without a home or a shell. Their

@@ -1,13 +1,12 @@
 # Helpers for the robustness tests (tests/integration/robust-*.sh), sourced
 # after tap.sh and netns.sh.
 #
-#   robust_rules DIR          the standard rule set (below) into DIR
-#   robust_conf FILE PORT UPSTREAM MANAGE   a daemon configuration; extra
-#                             lines on stdin are appended (a heredoc);
-#                             $RULES_DIR and $AUDIT_LOG override the
-#                             rules directory and the audit log
-#   daemon_start NAME CONF [WRAPPER...]     run imdsgated -f in the instance
-#                             namespace, wait for "ready"; $DAEMON_PID,
+#   robust_dirs               the rule set creds-root-bob (tests/lib/rules)
+#   robust_conf UPSTREAM [KEY=VALUE...]   $GATE_CONF with the redirect
+#                             managed, that upstream and the overrides
+#   daemon_start NAME [WRAPPER...]   gate_start -n NAME; $DAEMON_PID (the
+#                             monitor: signals go there), $DAEMON_WORKER
+#                             (the worker: connections, memory, CPU),
 #                             stderr in $TMPD/NAME.err
 #   load_start NAME UID ARGS...   tests/lib/load.py as that uid (0: root)
 #                             in the background, results in $TMPD/NAME.res
@@ -17,92 +16,40 @@
 #   rss_kb PID                the process's resident set, in kB
 #   now_ms                    wall clock in ms (as load.py writes it)
 #   sim_requests LOG          requests a verbose imdsgate-sim served
-#   fault_daemon NAME PORT UPSTREAM [WRAPPER...]  a daemon without redirect
+#   fault_daemon NAME PORT UPSTREAM [KEY=VALUE...] [-- WRAPPER...]
+#                             a daemon without redirect on PORT
+#                             ($DAEMON_PID, $DAEMON_WORKER as daemon_start)
 #   fetch UID PORT PATH [CURL-ARGS...]   one GET to a daemon's listener
 #   $HOLDER                   a Python program that holds idle connections
 #
-# The rule set: everyone may read metadata and get a token; credentials
-# only for root and igt-bob; everyone else (igt-alice) is refused them by
-# the rule "no credentials for others".
-LOADPY="/usr/bin/python3 $top_srcdir/tests/lib/load.py"
+# The rule set (creds-root-bob): everyone may read metadata and get a
+# token; credentials only for root and igt-bob; everyone else (igt-alice)
+# is refused them by the rule "no credentials for others".
+source "$top_srcdir/tests/lib/gate.sh"
+LOADPY="/usr/bin/python3 $(stage "$top_srcdir/tests/lib/load.py")"
 ROLE=robust-role
 CREDS=/latest/meta-data/iam/security-credentials/$ROLE
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-robust_rules() {
-	mkdir -p "$1"
-	cat >"$1/10-robust.rules" <<'RULES'
-[metadata for everyone]
-action = allow
-path = /meta-data/**
-path = /dynamic/**
-method = GET, HEAD
+robust_dirs() { gate_rules creds-root-bob; }
 
-[tokens for everyone]
-action = allow
-path = /api/token
-method = PUT
-
-[no credentials for others]
-action = deny
-path = /meta-data/iam/security-credentials/**
-path = /meta-data/identity-credentials/**
-
-[credentials for root and bob]
-action = allow
-user = 0, igt-bob
-path = /meta-data/iam/security-credentials/**
-method = GET, HEAD
-RULES
-}
-
-# robust_conf FILE PORT UPSTREAM MANAGE: listens on 127.0.0.1 and ::1.
+# robust_conf UPSTREAM [KEY=VALUE...]: listens on GATE_PORT (127.0.0.1
+# and ::1), the redirect managed.
 robust_conf() {
-	{
-		cat <<CONF
-[proxy]
-listen = 127.0.0.1:$2
-listen = [::1]:$2
-upstream = $3
-mode = enforce
-require_token = yes
-bind_token_to_uid = yes
-user = imdsgate
-[rules]
-dir = ${RULES_DIR:-$TMPD/rules.d}
-[log]
-audit = ${AUDIT_LOG:-$TMPD/log/audit.log}
-[redirect]
-manage = $4
-CONF
-		cat
-	} >"$1"
+	local up=$1
+	shift
+	gate_conf "proxy.upstream=$up" redirect.manage=yes "$@"
 }
 
-# robust_dirs: the rules and a log directory the dropped daemon can
-# write (it reopens the audit log as user imdsgate on SIGHUP).
-robust_dirs() {
-	robust_rules "$TMPD/rules.d"
-	mkdir -p "$TMPD/log"
-	chown imdsgate: "$TMPD/log"
-	chmod -R a+rX "$TMPD"
-}
-
-# daemon_start NAME CONF [WRAPPER...]: WRAPPER (e.g. valgrind ...) runs
-# the daemon; the pid is the daemon's (ip netns exec and the wrapper exec).
+# daemon_start NAME [WRAPPER...]: WRAPPER (e.g. valgrind ...) runs the
+# daemon; the pid is the daemon's.
 daemon_start() {
-	local name=$1 conf=$2 secs=${DAEMON_READY_SECS:-20}
-	shift 2
-	# not in_inst: a backgrounded function would leave $! a subshell's pid
-	ip netns exec "$NS_INST" "$@" "$PROXY" -f -c "$conf" 2>"$TMPD/$name.err" &
-	DAEMON_PID=$!
-	bg_track $DAEMON_PID
-	if ! wait_line "$secs" "$TMPD/$name.err" ready; then
-		echo "Bail out! imdsgated ($name) not ready"
-		sed 's/^/# /' "$TMPD/$name.err"
-		exit 1
-	fi
+	local name=$1
+	shift
+	gate_start -n "$name" "$@"
+	DAEMON_PID=$GATE_PID
+	DAEMON_WORKER=$(pgrep -P "$DAEMON_PID" | head -1)
 }
 
 # load_start NAME UID ARGS...
@@ -159,21 +106,22 @@ asan_small_quarantine() {
 	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8"
 }
 
-# fault_daemon NAME PORT UPSTREAM [WRAPPER...] (extra conf on stdin):
-# a daemon without redirect, tokens optional, its own audit log.
+# fault_daemon NAME PORT UPSTREAM [KEY=VALUE...] [-- WRAPPER...]: a
+# daemon without redirect, tokens optional, its own configuration and
+# audit log ($TMPD/NAME.conf, $TMPD/log/NAME.log).
 fault_daemon() {
 	local name=$1 p=$2 up=$3
+	local -a kv=()
 	shift 3
-	{
-		cat <<CONF
-[proxy]
-require_token = no
-connect_timeout = 1
-upstream_timeout = ${UP_TIMEOUT_S:-2}
-CONF
-		cat
-	} | AUDIT_LOG=${AUDIT_LOG:-$TMPD/log/$name.log} robust_conf "$TMPD/$name.conf" "$p" "$up" no
-	daemon_start "$name" "$TMPD/$name.conf" "$@"
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do kv+=("$1"); shift; done
+	[ $# -eq 0 ] || shift
+	gate_conf -o "$TMPD/$name.conf" "proxy.listen=127.0.0.1:$p" \
+		"proxy.listen=[::1]:$p" "proxy.upstream=$up" proxy.require_token=no \
+		proxy.connect_timeout=1 "proxy.upstream_timeout=${UP_TIMEOUT_S:-2}" \
+		"log.audit=$TMPD/log/$name.log" "${kv[@]}"
+	gate_start -n "$name" -c "$TMPD/$name.conf" "$@"
+	DAEMON_PID=$GATE_PID
+	DAEMON_WORKER=$(pgrep -P "$DAEMON_PID" | head -1)
 }
 
 # fetch UID PORT PATH [CURL-ARGS...]: "CODE MS RC SIZE" of one GET.
@@ -189,16 +137,20 @@ fetch() {
 
 # $HOLDER, run as `python3 -c "$HOLDER" HOST PORT N FILE`: holds N idle
 # connections open until FILE.stop exists; writes how many it opened to
-# FILE (its directory must be writable by the user running it).
+# FILE once done, and its progress every 100 to FILE.n (the directory must
+# be writable by the user running it).
 HOLDER='import socket, sys, os, time
 n, out = int(sys.argv[3]), sys.argv[4]
 socks = []
 for i in range(n):
     try:
-        socks.append(socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10))
+        socks.append(socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=60))
     except OSError as e:
         print("connect %d: %s" % (i, e), file=sys.stderr)
         break
+    if i % 100 == 0:
+        with open(out + ".n", "w") as f:
+            f.write("%d\n" % i)
 with open(out + ".tmp", "w") as f:
     f.write("%d\n" % len(socks))
 os.rename(out + ".tmp", out)

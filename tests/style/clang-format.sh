@@ -1,7 +1,6 @@
 #!/bin/bash
 # Every C and C++ file under src/ is formatted with the tree's .clang-format
-# (STYLE: "the code is formatted with it"); one TAP line per room, naming
-# the files that are not.
+# (docs/style.md); one TAP line per room, naming the files that are not.
 . "$top_srcdir/tests/lib/tap.sh"
 need_cmd clang-format
 cd "$top_srcdir" || exit 1

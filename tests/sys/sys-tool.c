@@ -1,12 +1,22 @@
 /* The sys area's functions behind a small command line for the root
  * integration tests (tests/integration/sys-*.sh):
- *   sys-tool redirect install|remove|status [-b BACKEND] [-p PORT] [-u UID] [-m MARK] [-4]
+ *   sys-tool redirect install|remove|status [-b BACKEND] [-p PORT] [-u UID]
+ *            [-m MARK] [-4] [-c CGROUP] [-P PINDIR] [-o OWNER] [-t ADDR]...
+ *                                            BACKEND: auto, bpf, nft,
+ *                                            iptables[-legacy|-nft]; -t: the
+ *                                            eBPF layer's targets (default
+ *                                            127.0.0.1 and ::1 on the port)
  *   sys-tool watch [-d USER] [same options] -i MS
  *                                            print each gap and its repair
  *                                            (-d: drop to USER first)
- *   sys-tool listen [-d USER] ADDR...        answer each connection with who/where
- *                                            (-d: then drop to USER keeping
- *                                            the /proc capabilities)
+ *   sys-tool exempt PID UID [same options]   the eBPF layer lets PID (as UID)
+ *                                            through; "-" PID: clear all
+ *   sys-tool listen [-d USER] [-B PINDIR] ADDR...
+ *                                            answer each connection with
+ *                                            who/where (-d: then drop to USER
+ *                                            keeping the monitor's
+ *                                            capabilities; -B: read the eBPF
+ *                                            layer's connect() records)
  *   sys-tool connect ADDR [-m MARK]          print the answer; exit 1 if refused
  *   sys-tool drop USER [-c CONF | CAP...]    drop, print "dropped", wait */
 #include "config.h"
@@ -18,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <event2/event.h>
 #include <sys/capability.h>
 #include <sys/socket.h>
@@ -37,16 +48,48 @@ usage(void)
 	exit(2);
 }
 
-/* Options shared by redirect and watch. */
+/* One -t ADDR: the eBPF layer's target of that family. */
+static void
+parse_target(const char *v, struct redirect_conf *rc)
+{
+	struct sockaddr_storage ss;
+	char err[128];
+
+	if (addr_parse(v, -1, &ss, err, sizeof err) == -1)
+		fatalx("%s", err);
+	if (ss.ss_family == AF_INET)
+		rc->to4 = ss;
+	else
+		rc->to6 = ss;
+}
+
+/* -b BACKEND */
+static void
+parse_backend(const char *v, struct redirect_conf *rc)
+{
+	if (!strcmp(v, "auto"))
+		rc->backend = REDIRECT_AUTO;
+	else if (!strcmp(v, "bpf"))
+		rc->backend = REDIRECT_BPF;
+	else if (!strcmp(v, "nft"))
+		rc->backend = REDIRECT_NFT;
+	else if (!strncmp(v, "iptables", 8)) {
+		rc->backend = REDIRECT_IPTABLES;
+		rc->iptables = strcmp(v, "iptables") ? v : NULL;
+	} else
+		usage();
+}
+
+/* Options shared by redirect, watch and exempt. */
 static int
 parse_rc(int argc, char **argv, struct redirect_conf *rc, int *interval)
 {
+	char err[64];
 	int i;
 
-	memset(rc, 0, sizeof *rc);
+	redirect_conf_init(rc);
+	rc->backend = REDIRECT_NFT;
 	rc->port = 169;
-	rc->exempt_uid = (uid_t)-1;
-	rc->ipv6 = 1;
 	for (i = 0; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(argv[i], "-4")) {
@@ -55,22 +98,35 @@ parse_rc(int argc, char **argv, struct redirect_conf *rc, int *interval)
 		}
 		if (v == NULL)
 			usage();
-		if (!strcmp(argv[i], "-b") && !strcmp(v, "nft"))
-			rc->backend = REDIRECT_NFT;
-		else if (!strcmp(argv[i], "-b") && !strncmp(v, "iptables", 8)) {
-			rc->backend = REDIRECT_IPTABLES;
-			rc->iptables = strcmp(v, "iptables") ? v : NULL;
-		} else if (!strcmp(argv[i], "-p"))
+		if (!strcmp(argv[i], "-b"))
+			parse_backend(v, rc);
+		else if (!strcmp(argv[i], "-p"))
 			rc->port = atoi(v);
 		else if (!strcmp(argv[i], "-u"))
 			rc->exempt_uid = (uid_t)strtoul(v, NULL, 10);
 		else if (!strcmp(argv[i], "-m"))
 			rc->mark = (uint32_t)strtoul(v, NULL, 0);
+		else if (!strcmp(argv[i], "-c"))
+			snprintf(rc->cgroup, sizeof rc->cgroup, "%s", v);
+		else if (!strcmp(argv[i], "-P"))
+			snprintf(rc->pin_dir, sizeof rc->pin_dir, "%s", v);
+		else if (!strcmp(argv[i], "-o"))
+			rc->pin_owner = (uid_t)strtoul(v, NULL, 10);
+		else if (!strcmp(argv[i], "-t"))
+			parse_target(v, rc);
 		else if (!strcmp(argv[i], "-i") && interval != NULL)
 			*interval = atoi(v);
 		else
 			usage();
 		i++;
+	}
+	if (rc->to4.ss_family == 0) {
+		snprintf(err, sizeof err, "127.0.0.1:%d", rc->port);
+		parse_target(err, rc);
+	}
+	if (rc->to6.ss_family == 0) {
+		snprintf(err, sizeof err, "[::1]:%d", rc->port);
+		parse_target(err, rc);
 	}
 	return 0;
 }
@@ -101,10 +157,24 @@ cmd_redirect(int argc, char **argv)
 }
 
 static void
-on_gap(void *arg, const char *what, int restored)
+on_gap(void *arg, const char *layer, const char *what, int restored)
 {
-	printf("gap restored=%d what=%s\n", restored, what);
+	printf("gap restored=%d what=%s layer=%s\n", restored, what, layer);
 	fflush(stdout);
+}
+
+/* The eBPF layer's handle, when the backend runs it. */
+static struct redirect_bpf *
+open_bpf(const struct redirect_conf *rc)
+{
+	struct redirect_bpf *h;
+	char err[512], why[256];
+
+	if (!(redirect_layers(rc, why, sizeof why) & REDIRECT_LAYER_BPF))
+		return NULL;
+	if ((h = redirect_bpf_open(rc, err, sizeof err)) == NULL)
+		fatalx("eBPF layer: %s", err);
+	return h;
 }
 
 static int
@@ -112,10 +182,11 @@ cmd_watch(int argc, char **argv)
 {
 	struct redirect_conf rc;
 	struct redirect_watch *w;
+	struct redirect_bpf *h;
 	struct event_base *base;
 	int interval = 1000;
 	const char *user = NULL;
-	cap_value_t caps[] = { CAP_NET_ADMIN, CAP_NET_RAW };
+	cap_value_t caps[] = { CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF };
 	struct privs_user pu;
 	char err[512];
 
@@ -125,16 +196,43 @@ cmd_watch(int argc, char **argv)
 		argv += 2;
 	}
 	parse_rc(argc, argv, &rc, &interval);
+	h = open_bpf(&rc);
 	if (user != NULL && (privs_resolve(user, &pu, err, sizeof err) == -1 ||
-	    privs_drop(&pu, caps, 2, err, sizeof err) == -1))
+	    privs_drop(&pu, caps, 3, err, sizeof err) == -1))
 		fatalx("%s", err);
 	base = event_base_new();
-	w = redirect_watch_start(base, &rc, interval, on_gap, NULL);
+	w = redirect_watch_start(base, &rc, h, interval, on_gap, NULL);
 	printf("ready\n");
 	fflush(stdout);
 	event_base_dispatch(base);
 	redirect_watch_stop(w);
+	redirect_bpf_close(h);
 	return 0;
+}
+
+static int
+cmd_exempt(int argc, char **argv)
+{
+	struct redirect_conf rc;
+	struct redirect_bpf *h;
+	char err[512];
+	int rv;
+
+	if (argc < 2)
+		usage();
+	parse_rc(argc - 2, argv + 2, &rc, NULL);
+	if ((h = redirect_bpf_open(&rc, err, sizeof err)) == NULL) {
+		printf("%s\n", err);
+		return 1;
+	}
+	if (!strcmp(argv[0], "-")) {
+		redirect_bpf_exempt_clear(h);
+		rv = 0;
+	} else
+		rv = redirect_bpf_exempt(h, (pid_t)atoi(argv[0]),
+		    (uid_t)strtoul(argv[1], NULL, 10));
+	redirect_bpf_close(h);
+	return rv == 0 ? 0 : 1;
 }
 
 /* Who connected, and where to: one line, also sent to the client. */
@@ -144,6 +242,7 @@ describe(int fd, char *line, size_t len)
 	struct sockaddr_storage cl, od;
 	socklen_t sl = sizeof cl;
 	struct peer_info pi;
+	static const char *const sources[] = {"none", "bpf", "proc", "owner"};
 	char a[ADDR_STRLEN], b[ADDR_STRLEN], gids[512] = "";
 	int red, i, off = 0;
 
@@ -159,9 +258,12 @@ describe(int fd, char *line, size_t len)
 		off += snprintf(gids + off, sizeof gids - off, "%s%u",
 		    i ? "," : "", (unsigned)pi.gids[i]);
 	snprintf(line, len, "client=%s origdst=%s redirected=%d uid=%u user=%s "
-	    "gid=%u gids=%s pid=%d comm=%s exe=%s\n", addr_fmt(&cl, a, sizeof a),
+	    "gid=%u gids=%s ident=%s tid=%d cgroup=%s container=%s pid=%d "
+	    "comm=%s exe%s=%s\n", addr_fmt(&cl, a, sizeof a),
 	    addr_fmt(&od, b, sizeof b), red, (unsigned)pi.uid, pi.user,
-	    (unsigned)pi.gid, gids, (int)pi.pid, pi.comm, pi.exe);
+	    (unsigned)pi.gid, gids, sources[pi.source], (int)pi.tid,
+	    pi.cgroup, pi.container_id, (int)pi.pid, pi.comm,
+	    pi.exe_verified || pi.exe[0] == '\0' ? "" : "_unverified", pi.exe);
 }
 
 /* A listening socket on addr (IPV6_V6ONLY off for "::"). */
@@ -183,10 +285,23 @@ listen_on(const char *s)
 	return fd;
 }
 
+/* -B PINDIR: the connect() records of the eBPF layer pinned there. */
+static void
+listen_bpf(const char *pindir)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/map_ident", pindir);
+	if ((fd = bpf_obj_get(path)) < 0)
+		fatal("%s", path);
+	peer_set_bpf(fd);
+}
+
 static int
 cmd_listen(int argc, char **argv)
 {
-	cap_value_t caps[] = { CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE };
+	cap_value_t caps[] = { CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_BPF };
 	const char *user = NULL;
 	struct pollfd pfd[8];
 	struct privs_user pu;
@@ -198,12 +313,17 @@ cmd_listen(int argc, char **argv)
 		argc -= 2;
 		argv += 2;
 	}
+	if (argc >= 2 && !strcmp(argv[0], "-B")) {
+		listen_bpf(argv[1]);
+		argc -= 2;
+		argv += 2;
+	}
 	for (i = 0; i < argc && n < 8; i++, n++) {
 		pfd[n].fd = listen_on(argv[i]);
 		pfd[n].events = POLLIN;
 	}
 	if (user != NULL && (privs_resolve(user, &pu, err, sizeof err) == -1 ||
-	    privs_drop(&pu, caps, 2, err, sizeof err) == -1))
+	    privs_drop(&pu, caps, 3, err, sizeof err) == -1))
 		fatalx("%s", err);
 	printf("ready\n");
 	fflush(stdout);
@@ -227,8 +347,9 @@ cmd_listen(int argc, char **argv)
 static int
 cmd_connect(int argc, char **argv)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss, peer;
 	struct timeval tv = { .tv_sec = 3 };
+	socklen_t sl;
 	char err[128], buf[1024];
 	uint32_t mark;
 	ssize_t n;
@@ -250,7 +371,10 @@ cmd_connect(int argc, char **argv)
 		printf("refused: %s\n", strerror(errno));
 		return 1;
 	}
-	printf("self pid=%d\n", (int)getpid());
+	sl = sizeof peer;
+	getpeername(fd, (struct sockaddr *)&peer, &sl);
+	printf("self pid=%d peer=%s\n", (int)getpid(),
+	    addr_fmt(&peer, err, sizeof err));
 	fflush(stdout);
 	while ((n = read(fd, buf, sizeof buf)) > 0)
 		fwrite(buf, 1, (size_t)n, stdout);
@@ -262,6 +386,7 @@ static int
 cmd_drop(int argc, char **argv)
 {
 	cap_value_t caps[16];
+	struct privs_needs need;
 	struct privs_user pu;
 	struct conf conf;
 	char err[512];
@@ -278,7 +403,8 @@ cmd_drop(int argc, char **argv)
 			fprintf(stderr, "sys-tool: %s\n", err);
 			return 2;
 		}
-		n = privs_caps_needed(&conf, caps, 16);
+		conf_privs(&conf, &need);
+		n = privs_caps_needed(&need, caps, 16);
 	} else
 		for (i = 1; i < argc && n < 16; i++)
 			if (cap_from_name(argv[i], &caps[n++]) == -1)
@@ -303,6 +429,8 @@ main(int argc, char **argv)
 		return cmd_redirect(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "watch"))
 		return cmd_watch(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "exempt"))
+		return cmd_exempt(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "listen"))
 		return cmd_listen(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "connect"))

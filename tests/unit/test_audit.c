@@ -74,6 +74,7 @@ fill_peer(struct peer_info *p, const char *s)
 	snprintf(p->user, sizeof p->user, "%s", s);
 	snprintf(p->comm, sizeof p->comm, "%s", s);
 	snprintf(p->exe, sizeof p->exe, "%s", s);
+	p->exe_verified = 1;
 }
 
 static void
@@ -141,6 +142,32 @@ test_request_fields(void)
 	take_lines(l, 2, &raw);
 	ok(json_object_get(l[0], "pid") == NULL && json_object_get(l[0], "comm") == NULL &&
 	    json_object_get(l[0], "exe") == NULL, "unknown process: pid/comm/exe absent");
+	ok(json_object_get(l[0], "cgroup") == NULL &&
+	    json_object_get(l[0], "container_id") == NULL &&
+	    json_object_get(l[0], "ident") == NULL,
+	    "root cgroup, no container, step one only: no cgroup/container_id/ident");
+	json_decref(l[0]);
+
+	/* The eBPF record's caller, in a container, its exe not verified. */
+	fill_peer(&p, "alice");
+	snprintf(p.exe, sizeof p.exe, "/usr/bin/aws");
+	p.exe_verified = 0;
+	snprintf(p.cgroup, sizeof p.cgroup, "/system.slice/docker-%064d.scope", 7);
+	snprintf(p.container_id, sizeof p.container_id, "%064d", 7);
+	p.source = PEER_SRC_BPF;
+	r.peer = &p;
+	audit_request(&r);
+	take_lines(l, 2, &raw);
+	ok(json_object_get(l[0], "exe") == NULL, "unverified: no exe field");
+	is_str(sget(l[0], "exe_unverified"), "/usr/bin/aws", "unverified: exe_unverified");
+	is_str(sget(l[0], "cgroup"), p.cgroup, "cgroup");
+	is_str(sget(l[0], "container_id"), p.container_id, "container_id");
+	is_str(sget(l[0], "ident"), "bpf", "ident: bpf");
+	json_decref(l[0]);
+	p.source = PEER_SRC_OWNER;
+	audit_request(&r);
+	take_lines(l, 2, &raw);
+	is_str(sget(l[0], "ident"), "owner", "ident: owner");
 	json_decref(l[0]);
 	buf_free(&raw);
 }

@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include "common/addr.h"
 #include "sys/origdst.h"
 #include "sys/peer.h"
+#include "sys/peer_int.h"
 #include "tap.h"
 
 struct pair { int lfd, cfd, afd; };
@@ -175,6 +177,106 @@ fake(const struct sockaddr_storage *c, const struct sockaddr_storage *d,
 	return 0;
 }
 
+/* The container id in the cgroup paths runtimes make. */
+static void
+check_container(void)
+{
+	static const char id[] =
+	    "4f6c1e0d2b9a8c7e6f5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a2918070";
+	static const char *const with[][2] = { /* before and after the id */
+	    {"/system.slice/docker-", ".scope"},
+	    {"/docker/", ""},
+	    {"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1234"
+	     "_5678.slice/cri-containerd-", ".scope"},
+	    {"/kubepods/besteffort/pod0b1c/", ""},
+	    {"/machine.slice/libpod-", ".scope/container"},
+	    {"/ecs/0123456789abcdef0123456789abcdef/", ""},
+	    {"/system.slice/crio-", ".scope"},
+	};
+	static const char *const without[] = {
+	    "/", "/user.slice/user-1000.slice/session-3.scope",
+	    "/ecs/0123456789abcdef0123456789abcdef",
+	    "/docker/4f6c1e0d2b9a8c7e6f5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a291807",
+	    "/docker/4f6c1e0d2b9a8c7e6f5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a29180700",
+	    "/docker/4F6C1E0D2B9A8C7E6F5D4C3B2A1908F7E6D5C4B3A29180F7E6D5C4B3A2918070",
+	};
+	char path[512], out[65];
+	size_t i;
+
+	for (i = 0; i < sizeof with / sizeof with[0]; i++) {
+		snprintf(path, sizeof path, "%s%s%s", with[i][0], id, with[i][1]);
+		out[0] = '\0';
+		is_int(peer_cgroup_container(path, out, sizeof out), 0,
+		    "container in %sID%s", with[i][0], with[i][1]);
+		is_str(out, id, "its id");
+	}
+	for (i = 0; i < sizeof without / sizeof without[0]; i++)
+		is_int(peer_cgroup_container(without[i], out, sizeof out), -1,
+		    "no container in %.40s", without[i]);
+}
+
+/* A live socket: connected (or half-closed) and owned by a file. */
+static void
+check_live(void)
+{
+	struct peer_sock ps = {.uid = 1000, .inode = 4242,
+	    .state = TCP_ESTABLISHED};
+
+	ok(peer_sock_live(&ps), "established, inode: live");
+	ps.state = TCP_FIN_WAIT2;
+	ok(peer_sock_live(&ps), "half-closed by the client, still held: live");
+	ps.inode = 0;
+	ok(!peer_sock_live(&ps), "orphan (inode 0): not live");
+	ps.uid = 0;
+	ps.state = TCP_TIME_WAIT;
+	ok(!peer_sock_live(&ps), "TIME_WAIT entry (uid 0, inode 0): never root");
+	ps.inode = 4242;
+	ps.state = TCP_CLOSE_WAIT;
+	ok(!peer_sock_live(&ps), "not a client's state: not live");
+}
+
+/* A socket no process holds (in flight with SCM_RIGHTS): its owner, no
+ * process, and the search ends. */
+static void
+check_in_flight(void)
+{
+	struct peer_info pi;
+	struct msghdr mh;
+	struct iovec iov;
+	char x = 'x', cbuf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr *cm;
+	struct pair p;
+	int sp[2];
+
+	if (pair_open("127.0.0.1", "127.0.0.1", &p) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1) {
+		ok(0, "in flight: set up");
+		return;
+	}
+	memset(&mh, 0, sizeof mh);
+	iov.iov_base = &x;
+	iov.iov_len = 1;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof cbuf;
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &p.cfd, sizeof(int));
+	ok(sendmsg(sp[0], &mh, 0) == 1, "in flight: sent");
+	close(p.cfd);
+	is_int(pair_lookup(&p, &pi), 0, "in flight: the socket is found");
+	is_int(pi.uid, geteuid(), "in flight: its owner");
+	is_int(pi.pid, 0, "in flight: no process holds it");
+	is_int(pi.source, PEER_SRC_OWNER, "in flight: named by its owner alone");
+	close(sp[0]);
+	close(sp[1]);
+	close(p.afd);
+	close(p.lfd);
+}
+
 int
 main(void)
 {
@@ -188,6 +290,9 @@ main(void)
 	check_self("::", "127.0.0.1");	/* v4-mapped client */
 
 	check_two_step();
+	check_container();
+	check_live();
+	check_in_flight();
 
 	/* A tuple no socket has: the owner is unknown, fail closed. */
 	addr_parse("127.0.0.1:1", -1, &a, err, sizeof err);

@@ -1,5 +1,6 @@
 /* privs_resolve's refusals and privs_caps_needed's choices per
- * configuration (the drop itself is tested as root in sys-privs.sh). */
+ * configuration, through the proxy's mapping conf_privs (the drop itself
+ * is tested as root in sys-privs.sh). */
 #include "config.h"
 
 #include <string.h>
@@ -25,6 +26,7 @@ main(void)
 {
 	struct privs_user pu;
 	struct conf conf;
+	struct privs_needs need;
 	cap_value_t caps[8];
 	char err[256];
 	int n;
@@ -41,23 +43,39 @@ main(void)
 	pu.uid = 0;
 	is_int(privs_drop(&pu, NULL, 0, err, sizeof err), -1, "drop to 0 refused");
 
+	/* the monitor's set; the worker keeps none */
 	conf_defaults(&conf);
-	n = privs_caps_needed(&conf, caps, 8);
-	is_int(n, 3, "defaults: three capabilities");
-	ok(has(caps, n, CAP_NET_ADMIN), "defaults: CAP_NET_ADMIN (redirect)");
+	conf_privs(&conf, &need);
+	n = privs_caps_needed(&need, caps, 8);
+	is_int(n, 4, "defaults: four capabilities");
+	ok(has(caps, n, CAP_NET_ADMIN), "defaults: CAP_NET_ADMIN (restore)");
 	ok(has(caps, n, CAP_SYS_PTRACE), "defaults: CAP_SYS_PTRACE (/proc fd)");
 	ok(has(caps, n, CAP_DAC_READ_SEARCH), "defaults: CAP_DAC_READ_SEARCH");
+	ok(has(caps, n, CAP_BPF), "defaults: CAP_BPF (the eBPF layer's maps)");
 	conf.redirect_manage = 0;
-	n = privs_caps_needed(&conf, caps, 8);
-	ok(n == 2 && !has(caps, n, CAP_NET_ADMIN), "manage = no: no NET_ADMIN");
+	conf_privs(&conf, &need);
+	n = privs_caps_needed(&need, caps, 8);
+	ok(n == 3 && !has(caps, n, CAP_NET_ADMIN), "manage = no: no NET_ADMIN");
 	conf.peer_process = 0;
-	is_int(privs_caps_needed(&conf, caps, 8), 0, "no process info: none");
+	conf_privs(&conf, &need);
+	n = privs_caps_needed(&need, caps, 8);
+	ok(n == 2 && has(caps, n, CAP_BPF) && has(caps, n, CAP_DAC_READ_SEARCH),
+	    "no process info: CAP_BPF and the pins' directory only");
+	conf.redirect_backend = CONF_BACKEND_NFT;
+	conf_privs(&conf, &need);
+	is_int(privs_caps_needed(&need, caps, 8), 0, "nft, no manage: none");
 	conf.redirect_manage = 1;
-	n = privs_caps_needed(&conf, caps, 8);
+	conf_privs(&conf, &need);
+	n = privs_caps_needed(&need, caps, 8);
 	ok(n == 1 && caps[0] == CAP_NET_ADMIN, "only NET_ADMIN");
-	is_int(privs_caps_needed(&conf, caps, 0), 0, "max respected");
-	conf.redirect_backend = REDIRECT_IPTABLES;
-	n = privs_caps_needed(&conf, caps, 8);
+	is_int(privs_caps_needed(&need, caps, 0), 0, "max respected");
+	conf.redirect_backend = CONF_BACKEND_IPTABLES;
+	conf_privs(&conf, &need);
+	n = privs_caps_needed(&need, caps, 8);
 	ok(n == 2 && has(caps, n, CAP_NET_RAW), "iptables: also NET_RAW");
+	conf.peer_process = 1;
+	conf_privs(&conf, &need);
+	n = privs_caps_needed(&need, caps, 8);
+	ok(n == 4 && !has(caps, n, CAP_BPF), "iptables: no CAP_BPF");
 	return tap_done();
 }

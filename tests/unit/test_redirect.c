@@ -31,7 +31,7 @@ test_nft(void)
 	ok(has(&b, "ip6 daddr fd00:ec2::254 tcp dport 80 redirect to :169"),
 	    "nft: v6 redirect");
 	ok(has(&b, "type filter hook forward"), "nft: forward chain");
-	ok(has(&b, "ip daddr 169.254.169.254 meta l4proto tcp reject with tcp reset"),
+	ok(has(&b, "ip daddr 169.254.169.254 meta l4proto 6 reject with tcp reset"),
 	    "nft: forwarded connections refused");
 	buf_reset(&b);
 	rc.ipv6 = 0;
@@ -66,7 +66,8 @@ test_ipt(void)
 static void
 test_valid(void)
 {
-	struct redirect_conf rc = { .port = 0, .exempt_uid = 999 };
+	struct redirect_conf rc = { .backend = REDIRECT_NFT, .port = 0,
+	    .exempt_uid = 999 };
 	char err[128];
 
 	is_int(redirect_install(&rc, err, sizeof err), -1, "port 0 refused");
@@ -77,7 +78,8 @@ test_valid(void)
 	ok(strstr(err, "exemption") != NULL, "says: %s", err);
 }
 
-/* From the configuration: port of the first listener, always IPv6. */
+/* From the configuration (the proxy's mapping): port of the first
+ * listener, each family's first listener for the eBPF layer, always IPv6. */
 static void
 test_conf(void)
 {
@@ -87,14 +89,27 @@ test_conf(void)
 
 	conf_defaults(&conf);
 	addr_parse("127.0.0.1:8170", -1, &conf.listen[0], err, sizeof err);
-	conf.nlisten = 1;
-	conf.redirect_backend = REDIRECT_NFT;
-	redirect_conf_init(&rc, &conf, 998);
+	addr_parse("[::1]:8171", -1, &conf.listen[1], err, sizeof err);
+	conf.nlisten = 2;
+	conf.redirect_backend = CONF_BACKEND_NFT;
+	conf_redirect(&conf, 998, &rc);
 	is_int(rc.port, 8170, "conf: port of the first listener");
+	is_int(addr_port(&rc.to4), 8170, "conf: eBPF IPv4 target");
+	is_int(addr_port(&rc.to6), 8171, "conf: eBPF IPv6 target");
 	is_int(rc.exempt_uid, 998, "conf: exempt uid");
+	is_int(rc.pin_owner, 998, "conf: the pins belong to the daemon's user");
 	is_int(rc.ipv6, 1, "conf: IPv6 always intercepted");
 	is_int(rc.backend, REDIRECT_NFT, "conf: backend");
 	is_int(rc.mark, 0, "conf: no mark");
+	is_str(rc.cgroup, "", "conf: cgroup: the cgroup2 root");
+	is_str(rc.pin_dir, "", "conf: pin directory: the default");
+	conf.redirect_backend = CONF_BACKEND_BPF;
+	snprintf(conf.redirect_cgroup, sizeof conf.redirect_cgroup, "/x/y");
+	conf.nlisten = 1;
+	conf_redirect(&conf, 998, &rc);
+	is_int(rc.backend, REDIRECT_BPF, "conf: backend bpf");
+	is_str(rc.cgroup, "/x/y", "conf: cgroup");
+	is_int(rc.to6.ss_family, 0, "conf: no IPv6 listener, no IPv6 target");
 }
 
 int

@@ -177,7 +177,7 @@ test_shipped(void)
 	rs = rules_load_dir(dir, err, sizeof err);
 	ok(rs != NULL, "shipped rules load (%s)", rs ? "ok" : err);
 	if (rs != NULL)
-		is_int(rules_count(rs), 4, "shipped: the 4 default rules");
+		is_int(rules_count(rs), 5, "shipped: the 5 default rules");
 	rules_unref(rs);
 }
 

@@ -93,6 +93,22 @@ bypass_isversion(const char *s)
 	       (strlen(s) == 10 && s[4] == '-' && s[7] == '-');
 }
 
+/* Below meta-data/identity-credentials and meta-data/public-keys (seg[0]
+ * is "meta-data") only the listings on the way, and ec2/info (the
+ * account), are not secret: everything else there is. */
+static int
+bypass_listing(char **seg, int n)
+{
+	if (strcmp(seg[1], "public-keys") == 0)
+		return n <= 3; /* public-keys/, public-keys/0/ */
+	if (n == 2)
+		return 1; /* identity-credentials/ */
+	if (strcmp(seg[2], "ec2") != 0)
+		return 0;
+	return n == 3 || (n == 4 && (strcmp(seg[3], "info") == 0 ||
+	                             strcmp(seg[3], "security-credentials") == 0));
+}
+
 /* The oracle: split the upstream path on '/', skip a version, and call
  * it secret by the documented list. Also fails non-canonical paths. */
 static int
@@ -117,7 +133,7 @@ bypass_secret(const char *up, int *canonical)
 	if (n > i + 1 && strcmp(seg[i], "meta-data") == 0 &&
 	    (strcmp(seg[i + 1], "identity-credentials") == 0 ||
 	     strcmp(seg[i + 1], "public-keys") == 0))
-		return 1;
+		return !bypass_listing(seg + i, n - i);
 	return n > i + 3 && strcmp(seg[i], "meta-data") == 0 &&
 	       strcmp(seg[i + 1], "iam") == 0 &&
 	       strcmp(seg[i + 2], "security-credentials") == 0;

@@ -98,10 +98,12 @@ test_tree(void)
 	n = sim_tree_lookup(r, "meta-data/instance-id");
 	ok(n && strcmp(n->text, "i-1") == 0, "leaf lookup");
 	ok(sim_tree_lookup(r, "meta-data/iam") != NULL, "dir without slash");
-	ok(sim_tree_lookup(r, "meta-data/instance-id/") == NULL,
-	    "leaf with trailing slash is missing");
+	ok(sim_tree_lookup(r, "meta-data/instance-id/") == n,
+	    "leaf with a trailing slash: the leaf, as IMDS serves it");
+	ok(sim_tree_lookup(r, "user-data/") != NULL, "user-data/ too");
 	ok(sim_tree_lookup(r, "meta-data//iam") == NULL, "empty segment");
 	ok(sim_tree_lookup(r, "meta-data/instance-id/x") == NULL, "below a leaf");
+	ok(sim_tree_lookup(r, "meta-data/instance-id//") == NULL, "leaf, two slashes");
 	ok(sim_tree_lookup(r, "meta-data/iam/inf") == NULL, "prefix is not a match");
 	ok(sim_tree_lookup(r, "meta-data/iam/info2") == NULL, "longer is not a match");
 	buf_free(&b);
@@ -220,10 +222,35 @@ test_instance(void)
 	sim_conf_free(&c);
 }
 
+/* Repeated slashes read as IMDS reads them. */
+static void
+test_path(void)
+{
+	static const char *cases[][2] = {
+	    {"//latest/meta-data/instance-id", "/latest/meta-data/instance-id"},
+	    {"/latest//meta-data///iam/", "/latest/meta-data/iam/"},
+	    {"/latest/meta-data/placement/availability-zone//",
+	     "/latest/meta-data/placement/availability-zone/"},
+	    {"///", "/"},
+	    {"/", "/"},
+	    {"", ""},
+	    {"/latest/meta-data/", "/latest/meta-data/"},
+	};
+	char p[128];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(p, sizeof p, "%s", cases[i][0]);
+		sim_path_squeeze(p);
+		is_str(p, cases[i][1], "squeeze \"%s\"", cases[i][0]);
+	}
+}
+
 int
 main(void)
 {
 	test_tokens();
+	test_path();
 	test_creds();
 	test_tree();
 	test_versions();
