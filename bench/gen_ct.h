@@ -27,6 +27,7 @@ struct gen_opts {
 	int64_t		 active;	/* how long a session makes calls */
 	int		 gz;		/* write gzip S3 objects */
 	int		 jsonl;		/* write JSON lines */
+	int		 nolaunch;	/* no launch events: too few events */
 	const char	*outdir;
 };
 
@@ -60,11 +61,13 @@ struct gen_session {
 	char		 vpce[24];
 	char		 attacker[48];
 	const char	*ua;
+	int		 dual;			/* dual stack: pubip is IPv6 */
+	int		 launched;		/* its RunInstances is in the corpus */
 };
 
 /* How a call on an instance session arrives. */
 enum gen_via {
-	GEN_FIRST,	/* the first call: from the primary public address */
+	GEN_FIRST,	/* the first call: from either public address */
 	GEN_LEGIT,	/* from the instance's public address(es) */
 	GEN_VPCE,	/* through a VPC endpoint: private address */
 	GEN_SERVICE,	/* an AWS service on the session's behalf */
@@ -88,6 +91,10 @@ void gen_time_aws(int64_t t, char *out, size_t n);
 
 /* gen_ct_event.c */
 void gen_ev_assumerole(struct buf *, const struct gen_session *, int64_t t,
+    struct gen_rng *);
+void gen_ev_runinstances(struct buf *, const struct gen_session *, int64_t t,
+    struct gen_rng *);
+void gen_ev_associate(struct buf *, const struct gen_session *, int64_t t,
     struct gen_rng *);
 void gen_ev_call(struct buf *, const struct gen_session *, int64_t t,
     enum gen_via, struct gen_rng *);

@@ -87,6 +87,113 @@ gen_ev_assumerole(struct buf *b, const struct gen_session *s, int64_t t,
 	jw_end(&jw);
 }
 
+/* Auto Scaling launching a dual-stack instance: the response names its
+ * private and IPv6 addresses (the public IPv4 one comes later), the
+ * evidence a detector needs to accept its second address family. */
+void
+gen_ev_runinstances(struct buf *b, const struct gen_session *s, int64_t t,
+    struct gen_rng *r)
+{
+	struct jsonw jw;
+	char arn[128], eni[32];
+
+	snprintf(arn, sizeof arn, "arn:aws:sts::%s:assumed-role/"
+	    "AWSServiceRoleForAutoScaling/AutoScaling", s->account);
+	snprintf(eni, sizeof eni, "eni-0%016llx",
+	    (unsigned long long)gen_mix(s->idx ^ 0xe41));
+	buf_reset(b);
+	jw_begin(&jw, b);
+	jw_str(&jw, "eventVersion", "1.08");
+	jw_obj_begin(&jw, "userIdentity");
+	jw_str(&jw, "type", "AssumedRole");
+	jw_str(&jw, "arn", arn);
+	jw_str(&jw, "accountId", s->account);
+	jw_str(&jw, "invokedBy", "autoscaling.amazonaws.com");
+	jw_obj_end(&jw);
+	gen_ev_head(&jw, s, t, "ec2.amazonaws.com", "RunInstances",
+	    "autoscaling.amazonaws.com", "autoscaling.amazonaws.com");
+	jw_obj_begin(&jw, "requestParameters");
+	jw_obj_begin(&jw, "instancesSet");
+	jw_arr_begin(&jw, "items");
+	jw_obj_begin(&jw, NULL);
+	jw_str(&jw, "imageId", "ami-0example");
+	jw_uint(&jw, "minCount", 1);
+	jw_uint(&jw, "maxCount", 1);
+	jw_obj_end(&jw);
+	jw_arr_end(&jw);
+	jw_obj_end(&jw);
+	jw_obj_end(&jw);
+	jw_obj_begin(&jw, "responseElements");
+	jw_obj_begin(&jw, "instancesSet");
+	jw_arr_begin(&jw, "items");
+	jw_obj_begin(&jw, NULL);
+	jw_str(&jw, "instanceId", s->instance);
+	jw_str(&jw, "privateIpAddress", s->privip);
+	jw_obj_begin(&jw, "networkInterfaceSet");
+	jw_arr_begin(&jw, "items");
+	jw_obj_begin(&jw, NULL);
+	jw_str(&jw, "networkInterfaceId", eni);
+	jw_str(&jw, "privateIpAddress", s->privip);
+	jw_obj_begin(&jw, "ipv6AddressesSet");
+	jw_arr_begin(&jw, "items");
+	jw_obj_begin(&jw, NULL);
+	jw_str(&jw, "ipv6Address", s->pubip);
+	jw_obj_end(&jw);
+	jw_arr_end(&jw);
+	jw_obj_end(&jw);
+	jw_obj_end(&jw);
+	jw_arr_end(&jw);
+	jw_obj_end(&jw);
+	jw_obj_end(&jw);
+	jw_arr_end(&jw);
+	jw_obj_end(&jw);
+	jw_obj_end(&jw);
+	gen_part_ids(&jw, r, 0);
+	gen_part_tail(&jw, s->account, 0, NULL, NULL);
+	jw_end(&jw);
+}
+
+/* An Elastic IP associated with a dual-stack instance by its address:
+ * the evidence for its public IPv4 address, which RunInstances does not
+ * name. */
+void
+gen_ev_associate(struct buf *b, const struct gen_session *s, int64_t t,
+    struct gen_rng *r)
+{
+	struct jsonw jw;
+	char arn[128], assoc[40];
+
+	snprintf(arn, sizeof arn, "arn:aws:iam::%s:user/ci-deployer",
+	    s->account);
+	snprintf(assoc, sizeof assoc, "eipassoc-0%016llx",
+	    (unsigned long long)gen_mix(s->idx ^ 0xe1b));
+	buf_reset(b);
+	jw_begin(&jw, b);
+	jw_str(&jw, "eventVersion", "1.08");
+	jw_obj_begin(&jw, "userIdentity");
+	jw_str(&jw, "type", "IAMUser");
+	jw_str(&jw, "principalId", "AIDAEXAMPLECIDEPLOY");
+	jw_str(&jw, "arn", arn);
+	jw_str(&jw, "accountId", s->account);
+	jw_str(&jw, "accessKeyId", "AKIAEXAMPLECIDEPLOY1");
+	jw_str(&jw, "userName", "ci-deployer");
+	jw_obj_end(&jw);
+	gen_ev_head(&jw, s, t, "ec2.amazonaws.com", "AssociateAddress",
+	    "81.2.69.160", "aws-cli/2.15.30 Python/3.11.8 Linux/6.1 "
+	    "exe/x86_64 prompt/off command/ec2.associate-address");
+	jw_obj_begin(&jw, "requestParameters");
+	jw_str(&jw, "instanceId", s->instance);
+	jw_str(&jw, "publicIp", s->pubip4);
+	jw_obj_end(&jw);
+	jw_obj_begin(&jw, "responseElements");
+	jw_str(&jw, "associationId", assoc);
+	jw_bool(&jw, "_return", 1);
+	jw_obj_end(&jw);
+	gen_part_ids(&jw, r, 0);
+	gen_part_tail(&jw, s->account, 0, NULL, NULL);
+	jw_end(&jw);
+}
+
 /* A call with the session's key; via says where it comes from. */
 void
 gen_ev_call(struct buf *b, const struct gen_session *s, int64_t t,
@@ -109,8 +216,8 @@ gen_ev_call(struct buf *b, const struct gen_session *s, int64_t t,
 	} else if (via == GEN_ATTACKER) {
 		ip = s->attacker;
 		ua = thief_agents[s->idx % 3];
-	} else if (via == GEN_LEGIT && s->pubip4[0] != '\0' && gen_rand(r) % 2)
-		ip = s->pubip4;		/* the IPv4 address (if dual stack) */
+	} else if (s->dual && s->launched && gen_rand(r) % 2)
+		ip = s->pubip4;		/* dual stack: the IPv4 address */
 	buf_reset(b);
 	jw_begin(&jw, b);
 	jw_str(&jw, "eventVersion", sh->data_event ? "1.09" : "1.08");

@@ -161,6 +161,7 @@ gen_session_addrs(struct gen_session *s, struct gen_rng *r)
 	snprintf(s->pubip4, sizeof s->pubip4, "%d.%u.%u.%u",
 	    ec2_octets[(h >> 5) % 4], (unsigned)(h >> 8) & 0xff,
 	    (unsigned)(h >> 16) & 0xff, 1 + (unsigned)(h >> 24) % 254);
+	s->dual = v6;
 	if (v6)
 		snprintf(s->pubip, sizeof s->pubip, "2600:1f18:%x:%x:%x:%x:%x:%x",
 		    (unsigned)(h >> 8) & 0xffff, (unsigned)(h >> 24) & 0xffff,
@@ -189,6 +190,7 @@ gen_session(const struct gen_opts *o, uint64_t idx, int64_t created,
 	s->account = gen_account(s->stream);
 	s->region = gen_region(s->stream);
 	s->created = created;
+	s->launched = created >= o->start && !o->nolaunch;
 	s->compromised = gen_mix(r.s ^ 0xc0ffee) % 1000000 < o->exfil_ppm;
 	gen_session_names(s, &r, o->seed);
 	gen_session_addrs(s, &r);

@@ -27,7 +27,10 @@ struct gen_run {
 	struct buf		 ev;
 	uint8_t			*fl;
 	uint64_t		 next_ar;	/* next session to AssumeRole */
-	uint64_t		 n_ar, n_calls, n_noise, n_thief, n_hit;
+	uint64_t		 n_ar, n_run, n_calls, n_noise, n_thief, n_hit;
+	int64_t			 first_t;	/* the second of first_idx[] */
+	uint64_t		 first_idx[64];	/* sessions first used in it */
+	int			 nfirst;
 };
 
 static void
@@ -75,6 +78,13 @@ gen_emit_ar(struct gen_run *g, uint64_t j, int64_t t)
 	struct gen_session s;
 
 	gen_session(g->o, j, gen_created(g->o, j), &s);
+	if (s.dual && s.launched) {	/* launch events: evidence for both */
+		gen_ev_runinstances(&g->ev, &s, t, &g->r);
+		gen_out_event(g->out, s.stream, t, &g->ev);
+		gen_ev_associate(&g->ev, &s, t, &g->r);
+		gen_out_event(g->out, s.stream, t, &g->ev);
+		g->n_run += 2;
+	}
 	gen_ev_assumerole(&g->ev, &s, t, &g->r);
 	gen_out_event(g->out, s.stream, t, &g->ev);
 	g->n_ar++;
@@ -118,18 +128,43 @@ gen_pick(struct gen_run *g, int64_t t)
 }
 
 /* Where the call on session s comes from: its first call from the
- * instance (so the lock is the instance's address), later ones mostly
- * too, some through a VPC endpoint or a service, and the thief's. */
+ * instance (so the lock is the instance's address; a dual-stack
+ * instance's from either family), later ones mostly too, some through a
+ * VPC endpoint or a service, and the thief's. */
+/* Whether session idx made its first call in second t: its other calls
+ * of that second come from the instance too, since a detector orders
+ * events of one second by their (random) eventID. */
+static int
+gen_first_now(struct gen_run *g, uint64_t idx, int64_t t, int add)
+{
+	int i;
+
+	if (g->first_t != t) {
+		g->first_t = t;
+		g->nfirst = 0;
+	}
+	for (i = 0; i < g->nfirst; i++)
+		if (g->first_idx[i] == idx)
+			return 1;
+	if (add && g->nfirst < (int)(sizeof g->first_idx /
+	    sizeof g->first_idx[0]))
+		g->first_idx[g->nfirst++] = idx;
+	return 0;
+}
+
 static enum gen_via
-gen_via(struct gen_run *g, const struct gen_session *s)
+gen_via(struct gen_run *g, const struct gen_session *s, int64_t t)
 {
 	uint8_t *f = &g->fl[s->idx];
 	double u;
 
-	if (!(*f & GEN_USED)) {	/* locks each family the thief may use */
+	if (!(*f & GEN_USED)) {	/* locks the session on its instance */
 		*f |= GEN_USED;
+		gen_first_now(g, s->idx, t, 1);
 		return GEN_FIRST;
 	}
+	if (gen_first_now(g, s->idx, t, 0))
+		return GEN_FIRST;
 	u = gen_unit(&g->r);
 	if (s->compromised && u < 0.3) {
 		*f |= GEN_HIT;
@@ -160,19 +195,25 @@ gen_emit_call(struct gen_run *g, int64_t t)
 	j = gen_pick(g, t);
 	gen_emit_ars(g, t, j);
 	gen_session(g->o, j, gen_created(g->o, j), &s);
-	gen_ev_call(&g->ev, &s, t, gen_via(g, &s), &g->r);
+	gen_ev_call(&g->ev, &s, t, gen_via(g, &s, t), &g->r);
 	gen_out_event(g->out, s.stream, t, &g->ev);
 	g->n_calls++;
 }
 
+/* The events made at sessions' creation: AssumeRole, and RunInstances
+ * and AssociateAddress for dual-stack instances. */
 static uint64_t
 gen_count_ars(const struct gen_opts *o)
 {
+	struct gen_session s;
 	uint64_t j, n = 0;
+	int64_t c;
 
 	for (j = 0; j < o->sessions; j++)
-		if (gen_created(o, j) >= o->start)
-			n++;
+		if ((c = gen_created(o, j)) >= o->start) {
+			gen_session(o, j, c, &s);
+			n += 1 + 2 * (s.dual && s.launched);
+		}
 	return n;
 }
 
@@ -198,6 +239,7 @@ gen_manifest(const struct gen_opts *o, struct gen_run *g,
 	jw_uint(&jw, "events", o->events);
 	jw_uint(&jw, "sessions", o->sessions);
 	jw_uint(&jw, "assume_role_events", g->n_ar);
+	jw_uint(&jw, "launch_events", g->n_run);
 	jw_uint(&jw, "instance_calls", g->n_calls);
 	jw_uint(&jw, "noise_events", g->n_noise);
 	jw_uint(&jw, "thief_calls", g->n_thief);
@@ -228,15 +270,20 @@ gen_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The whole corpus, in time order. */
+/* The whole corpus, in time order. When the sessions' creation events
+ * leave no room for calls (1M sessions in 1M events), dual-stack
+ * instances get no launch events and call over IPv6 only, as those
+ * launched before the window do. */
 static void
-gen_run(const struct gen_opts *o)
+gen_run(struct gen_opts *o)
 {
 	struct gen_run g = { .o = o };
 	uint64_t i, calls, st[4];
 	double t0 = gen_now();
 
 	g.r.s = o->seed;
+	if (gen_count_ars(o) >= o->events)
+		o->nolaunch = 1;
 	if ((calls = gen_count_ars(o)) >= o->events) {
 		fprintf(stderr, "gen-cloudtrail: %" PRIu64 " sessions need more "
 		    "than %" PRIu64 " events\n", o->sessions, o->events);

@@ -10,14 +10,19 @@ addresses it was first used from; reports each other address once per
 session as a JSON line on stdout. Summary on stderr. Exit 0 without a
 finding, 3 with one (as imdsgate-detect), 2 on bad usage.
 
-Same rules as the detector's lock-IP core (issue 9): a session is
+Same rules as the detector's lock-IP core (issues 9 and 19): a session is
 arn:aws:sts::ACCT:assumed-role/ROLE/i-... (or arn:aws:iam::...), the
 instance id compared case-insensitively; AWS services calling on the
 session's behalf (invokedBy, "AWS Internal", *.amazonaws.com) are skipped;
 calls through a VPC endpoint add their private address to the session;
-the lock is per class of address (public or private, IPv4 or IPv6: an
-instance has one of each), taken at the first use in that class.
-Not here: the 6-hour session TTL, proxy logs, threat lists, ip-ranges.
+RunInstances and AssociateAddress name addresses that are the instance's
+(evidence); the lock is per class of address (public or private, IPv4 or
+IPv6): the session's first use locks its class on trust, an address of a
+class already locked (by use or evidence) must be one held, and the first
+address of a new class needs evidence.
+Not here: the reorder window (events are taken in file order, which is
+time order in gen-cloudtrail's corpora), the 6-hour session TTL, proxy
+logs, threat lists, ip-ranges, VPC egress.
 """
 import gzip
 import ipaddress
@@ -72,21 +77,41 @@ def ip_class(ip):
     return (ip.is_private, ip.version)
 
 
+def launch_ips(item):
+    """The addresses a RunInstances response names for one instance."""
+    out = [item.get("privateIpAddress")]
+    for nic in (item.get("networkInterfaceSet") or {}).get("items") or []:
+        out.append(nic.get("privateIpAddress"))
+        out.append((nic.get("association") or {}).get("publicIp"))
+        for a in (nic.get("ipv6AddressesSet") or {}).get("items") or []:
+            out.append(a.get("ipv6Address"))
+    return [a for a in out if a]
+
+
 class LockIP:
     def __init__(self):
-        self.sessions = {}   # (account, role, instance) -> {IP: class}
+        self.sessions = {}   # instance -> {IP: [class, known, used]}
         self.findings = {}   # (session, ip) -> finding
         self.events = 0
 
-    def assume_role(self, ev):
-        """EC2 fetched an instance's credentials: the session exists."""
+    def evidence(self, inst, addrs):
+        ips = self.sessions.setdefault(inst.lower(), {})
+        for a in addrs:
+            ip = parse_ip(a)
+            if ip is not None:
+                ips.setdefault(a, [ip_class(ip), True, False])[1] = True
+
+    def ec2(self, ev):
+        """EC2 calls naming an instance's addresses."""
         rp = ev.get("requestParameters") or {}
-        m = re.match(r"^arn:aws:iam::(\d{12}):role/(?:.*/)?([^/]+)$",
-                     rp.get("roleArn") or "")
-        name = rp.get("roleSessionName") or ""
-        if m and name.lower().startswith("i-"):
-            self.sessions.setdefault((m.group(1), m.group(2), name.lower()),
-                                     {})
+        re_ = ev.get("responseElements") or {}
+        if ev.get("eventName") == "RunInstances":
+            for item in (re_.get("instancesSet") or {}).get("items") or []:
+                if item.get("instanceId"):
+                    self.evidence(item["instanceId"], launch_ips(item))
+        elif (ev.get("eventName") == "AssociateAddress"
+              and rp.get("instanceId") and rp.get("publicIp")):
+            self.evidence(rp["instanceId"], [rp["publicIp"]])
 
     def call(self, ev, ui):
         m = ARN.match(ui.get("arn") or "")
@@ -95,16 +120,20 @@ class LockIP:
         if not m or ui.get("invokedBy") or ip is None:
             return
         key = (m.group(1), m.group(2), m.group(3).lower())
-        ips = self.sessions.setdefault(key, {})
+        ips = self.sessions.setdefault(key[2], {})
         if src in ips:
+            ips[src][2] = True
             return
         cls = ip_class(ip)
+        locked = {c for c, known, used in ips.values() if known or used}
         if ev.get("vpcEndpointId") and ip.is_private:
-            ips[src] = cls
-        elif cls not in ips.values():
-            ips[src] = cls                  # first use: lock onto it
-        else:
+            ips[src] = [cls, True, True]
+        elif cls in locked:
             self.report(key, src, ev, ui)
+        elif not any(used for c, known, used in ips.values()):
+            ips[src] = [cls, False, True]   # first use: locked on trust
+        else:
+            self.report(key, src, ev, ui)   # a new class, no evidence
 
     def report(self, key, src, ev, ui):
         f = self.findings.get((key, src))
@@ -124,10 +153,10 @@ class LockIP:
     def feed(self, ev):
         self.events += 1
         ui = ev.get("userIdentity") or {}
-        if (ev.get("eventName") == "AssumeRole"
-                and ui.get("invokedBy") == "ec2.amazonaws.com"):
-            self.assume_role(ev)
-        elif ui.get("type") == "AssumedRole":
+        if ev.get("eventSource") == "ec2.amazonaws.com" and \
+                not ev.get("errorCode"):
+            self.ec2(ev)
+        if ui.get("type") == "AssumedRole":
             self.call(ev, ui)
 
 

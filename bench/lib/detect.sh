@@ -12,6 +12,7 @@ c10m-10k 10M 10k gz
 c10m-1m 10M 1M gz"}
 DT_BIG_RUNS=${DT_BIG_RUNS:-$RUNS}	# runs on the 10M corpora
 PY_RUNS=${PY_RUNS:-1}			# runs of the Python baseline
+DT_PREV=${DT_PREV:-}			# an earlier imdsgate-detect, run alongside
 
 # dt_manifest NAME KEY: a number from the corpus manifest
 dt_manifest() {
@@ -65,6 +66,17 @@ dt_detect() {
 	dt_check "$1" "$2" det "$OUT/det-$1-$2.out"
 }
 
+# dt_prev NAME FMT: the earlier build on the same files, in the same round
+dt_prev() {
+	[ -n "$DT_PREV" ] || return 0
+	timed "$OUT/prev-$1-$2" "$DT_PREV" "$CORPORA/$1/$2"
+	case $T_RC in 0|3) ;; *) note "previous imdsgate-detect $1/$2 exit $T_RC" ;; esac
+	rec "dt.$1.$2.prev.wall" "$T_WALL"
+	rec "dt.$1.$2.prev.cpu" "$T_CPU"
+	rec "dt.$1.$2.prev.rss" "$T_RSS"
+	rec "dt.$1.$2.prev.findings" "$(grep -c '"source_ip"' "$OUT/prev-$1-$2.out")"
+}
+
 dt_python() {
 	timed "$OUT/py-$1-$2" python3 "$top_srcdir/bench/lockip.py" "$CORPORA/$1/$2"
 	case $T_RC in 0|3) ;; *) note "lockip.py $1/$2 exit $T_RC: $(tail -1 "$OUT/py-$1-$2.err")" ;; esac
@@ -96,7 +108,11 @@ dt_corpus_runs() {
 		for r in $(seq "$runs"); do
 			say "detect $name/$fmt run $r/$runs"
 			dt_base "$name" "$fmt"
-			dt_detect "$name" "$fmt"
+			if [ $((r % 2)) = 1 ]; then	# alternate which goes first
+				dt_prev "$name" "$fmt"; dt_detect "$name" "$fmt"
+			else
+				dt_detect "$name" "$fmt"; dt_prev "$name" "$fmt"
+			fi
 		done
 	done
 }

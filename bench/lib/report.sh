@@ -199,6 +199,30 @@ dt_want() {
 		"$WORK/corpora/$1/manifest.json" 2>/dev/null
 }
 
+# The earlier build (DT_PREV) and this one, run in the same rounds.
+rp_dt_prev() {
+	local n f ev pc c
+	echo "Before and after: \`DT_PREV=${DT_PREV:-?}\` run on the same files in"
+	echo "the same rounds as this build, alternating which goes first:"
+	echo
+	echo "| corpus | input | events/s/core before | after | after/before | peak RSS KiB before | after | findings before | after | expected |"
+	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	for n in c1m-10k c1m-1m c10m-10k c10m-1m; do
+		for f in jsonl s3; do
+			ev=$(med "dt.$n.$f.events")
+			pc=$(med "dt.$n.$f.prev.cpu"); c=$(med "dt.$n.$f.det.cpu")
+			[ "$ev" = - ] || [ "$pc" = - ] && continue
+			printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+				"$n" "$f" "$(fmt 0 "$(ratio "$ev" "$pc")")" \
+				"$(fmt 0 "$(ratio "$ev" "$c")")" "$(ratio "$pc" "$c")" \
+				"$(med "dt.$n.$f.prev.rss")" "$(med "dt.$n.$f.det.rss")" \
+				"$(med "dt.$n.$f.prev.findings")" \
+				"$(med "dt.$n.$f.det.findings")" "$(dt_want "$n")"
+		done
+	done
+	echo
+}
+
 rp_detect() {
 	local n f ps per jl
 	echo "## Detector (imdsgate-detect)"
@@ -213,6 +237,7 @@ rp_detect() {
 		for f in jsonl s3; do rp_dt_row "$n" "$f"; done
 	done
 	echo
+	grep -q '^dt\..*\.prev\.' "$RAW" && rp_dt_prev
 	echo "Python baseline (bench/lockip.py, ${PY_RUNS:-1} run(s), c1m-10k):"
 	echo
 	echo "| input | wall | cpu | events/s | peak RSS KiB | findings | detector speed-up (cpu) |"
@@ -251,7 +276,7 @@ rp_detect() {
 rp_main() {
 	echo "# imdsgate benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
-	echo "Command: \`bench/run-all -b $BUILD -r $RUNS$([ "$QUICK" = 1 ] && echo ' --quick')\`"
+	echo "Command: \`${DT_PREV:+DT_PREV=$DT_PREV }${DT_SPECS:+DT_SPECS=\$'$(echo "$DT_SPECS" | sed ':a;N;s/\n/\\n/;ba')' }bench/run-all -b $BUILD -r $RUNS$([ "$QUICK" = 1 ] && echo ' --quick')$ONLY_ARGS\`"
 	echo "(raw numbers: $OUT/raw.tsv)."
 	echo
 	rp_machine

@@ -4,6 +4,7 @@
 #ifndef IMDSGATE_CT_INPUT_H
 #define IMDSGATE_CT_INPUT_H
 #include <stddef.h>
+#include <stdint.h>
 
 /* Largest decompressed object accepted: a bomb beyond it is rejected. */
 #define CT_INPUT_MAXOUT ((size_t)1 << 30)
@@ -25,6 +26,17 @@ int ct_input_sniff(struct ct_blob *, char *err, size_t errlen);
 int ct_input_gunzip(const char *src, size_t len, struct ct_blob *out, char *err,
                     size_t errlen);
 void ct_input_free(struct ct_blob *);
+
+/* Where an input starts in time (ms), for reading inputs in event-time
+ * order: the delivery stamp of a CloudTrail object name (…_20240802T0820Z_…),
+ * else the earliest eventTime in the first CT_ORDER_HEAD bytes of the
+ * content (gzip decompressed); CT_ORDER_NONE when neither is found. */
+#define CT_ORDER_NONE INT64_MAX
+#define CT_ORDER_HEAD 65536
+int64_t ct_order_key(const char *path);
+int64_t ct_order_stamp(const char *path);
+/* The earliest eventTime value in text (plain or escaped JSON). */
+int64_t ct_order_scan(const char *buf, size_t len);
 
 /* Every regular file under dir, sorted by the time in CloudTrail object
  * names (…_20240802T0820Z_…) and then by name. Returns the count. */

@@ -22,6 +22,7 @@ struct ctx {
 	void *arg;
 	ct_counts *counts;
 	uint64_t index;
+	uint64_t offset; // byte offset of the JSON line being read, or 0
 };
 
 // Field names to slots, checked in the order CloudTrail writes them most.
@@ -46,7 +47,7 @@ const keymap top_keys[] = {
 const keymap ui_keys[] = {
     {"type", CT_UI_TYPE},           {"arn", CT_UI_ARN},
     {"accessKeyId", CT_UI_KEY},     {"accountId", CT_UI_ACCOUNT},
-    {"invokedBy", CT_UI_INVOKEDBY},
+    {"invokedBy", CT_UI_INVOKEDBY}, {"principalId", CT_UI_PRINCIPAL},
 };
 
 // A string value into a slot; other types leave the slot empty.
@@ -81,6 +82,105 @@ is_ip_key(string_view k)
 
 void walk_params(ondemand::value v, ct_event &ev, int depth);
 
+// Lists of addresses, however EC2's XML was rendered: a string, an
+// array, {"item": ...} or {"items": [...]}.
+bool
+is_ip_list_key(string_view k)
+{
+	return k == "assignedIpv6Addresses" || k == "ipv6Addresses" ||
+	       k == "Ipv6Addresses" || k == "assignedIpv6AddressSet";
+}
+
+void
+walk_ip_strings(ondemand::value v, ct_event &ev, int depth)
+{
+	ondemand::json_type t;
+	if (depth > 4 || v.type().get(t) != SUCCESS)
+		return;
+	if (t == ondemand::json_type::string) {
+		push(v, ev.ips, ev.nips, CT_MAXIPS);
+	} else if (t == ondemand::json_type::array) {
+		ondemand::array a;
+		if (v.get_array().get(a) != SUCCESS)
+			return;
+		for (auto el : a) {
+			ondemand::value x;
+			if (el.get(x) != SUCCESS)
+				return;
+			walk_ip_strings(x, ev, depth + 1);
+		}
+	} else if (t == ondemand::json_type::object) {
+		ondemand::object o;
+		if (v.get_object().get(o) != SUCCESS)
+			return;
+		for (auto field : o) {
+			ondemand::value x;
+			if (field.value().get(x) != SUCCESS)
+				return;
+			walk_ip_strings(x, ev, depth + 1);
+		}
+	}
+}
+
+// Named string members of an object value into slots (at most 2).
+void
+take_members(ondemand::value v, const char *k1, ct_str &s1, const char *k2,
+             ct_str &s2)
+{
+	ondemand::object o;
+	if (v.get_object().get(o) != SUCCESS)
+		return;
+	for (auto field : o) {
+		string_view k;
+		ondemand::value fv;
+		if (field.unescaped_key().get(k) != SUCCESS ||
+		    field.value().get(fv) != SUCCESS)
+			return;
+		if (k == k1)
+			take(fv, s1);
+		else if (k2 != nullptr && k == k2)
+			take(fv, s2);
+	}
+}
+
+// Session tags [{key, value}]: EKS Pod Identity names the pod in one.
+void
+walk_tags(ondemand::value v, ct_event &ev)
+{
+	ondemand::array a;
+	if (v.get_array().get(a) != SUCCESS)
+		return;
+	for (auto el : a) {
+		ondemand::value t;
+		ct_str key{nullptr, 0}, val{nullptr, 0};
+		if (el.get(t) != SUCCESS)
+			return;
+		take_members(t, "key", key, "value", val);
+		if (key.p != nullptr &&
+		    string_view(key.p, key.n) == "kubernetes-pod-name")
+			ev.f[CT_POD] = val;
+	}
+}
+
+// Members that name the session a service handed out (STS, EKS Auth).
+bool
+walk_session_keys(string_view k, ondemand::value v, ct_event &ev)
+{
+	ct_str none{nullptr, 0};
+	if (k == "assumedRoleUser")
+		take_members(v, "arn", ev.f[CT_ASSUMED_ARN], nullptr, none);
+	else if (k == "clusterName")
+		take(v, ev.f[CT_CLUSTER]);
+	else if (k == "subject")
+		take_members(v, "namespace", ev.f[CT_NAMESPACE],
+		             "serviceAccount", ev.f[CT_SVCACCOUNT]);
+	else if (k == "tags")
+		walk_tags(v, ev);
+	else
+		return false;
+	return true;
+}
+
 // Parameters of EC2 calls carry instance ids and addresses at any depth.
 void
 walk_object(ondemand::object o, ct_event &ev, int depth)
@@ -94,10 +194,12 @@ walk_object(ondemand::object o, ct_event &ev, int depth)
 			return;
 		if (k == "instanceId")
 			push(v, ev.instances, ev.ninstances, CT_MAXIDS);
-		else if (k == "networkInterfaceId")
+		else if (k == "networkInterfaceId" || k == "NetworkInterfaceId")
 			push(v, ev.enis, ev.nenis, CT_MAXIDS);
 		else if (is_ip_key(k))
 			push(v, ev.ips, ev.nips, CT_MAXIPS);
+		else if (is_ip_list_key(k))
+			walk_ip_strings(v, ev, 0);
 		else if (k == "roleSessionName")
 			take(v, ev.f[CT_SESSNAME]);
 		else if (k == "roleArn")
@@ -110,7 +212,7 @@ walk_object(ondemand::object o, ct_event &ev, int depth)
 			take(v, ev.f[CT_EP_ID]);
 		else if (k == "serviceName")
 			take(v, ev.f[CT_EP_SVC]);
-		else
+		else if (!walk_session_keys(k, v, ev))
 			walk_params(v, ev, depth + 1);
 	}
 }
@@ -119,7 +221,7 @@ void
 walk_params(ondemand::value v, ct_event &ev, int depth)
 {
 	ondemand::json_type t;
-	if (depth > 8 || v.type().get(t) != SUCCESS)
+	if (depth > 16 || v.type().get(t) != SUCCESS)
 		return;
 	if (t == ondemand::json_type::object) {
 		ondemand::object o;
@@ -225,6 +327,28 @@ bad(ctx &c, const char *what, uint64_t offset)
 	c.errcb(what, c.index++, offset, c.arg);
 }
 
+const char not_record[] = "not a CloudTrail record (no eventID, eventTime, "
+                          "eventName or eventSource)";
+
+// A CloudTrail record names at least one of these; an object without
+// them (lower-case keys, another log's lines) is reported, not dropped.
+bool
+is_record(const ct_event &ev)
+{
+	return ev.f[CT_EVENTID].p != nullptr || ev.f[CT_TIME].p != nullptr ||
+	       ev.f[CT_NAME].p != nullptr || ev.f[CT_SOURCE].p != nullptr;
+}
+
+// Hand a parsed object on, or report it.
+void
+emit_or_bad(ctx &c, ct_event &ev, uint64_t offset)
+{
+	if (is_record(ev))
+		emit(c, ev);
+	else
+		bad(c, not_record, offset);
+}
+
 // An event given as an object value (Records[], detail, an array member).
 void
 event_object(ctx &c, ondemand::value v)
@@ -246,7 +370,7 @@ event_object(ctx &c, ondemand::value v)
 		}
 		event_field(k, fv, ev);
 	}
-	emit(c, ev);
+	emit_or_bad(c, ev, 0);
 }
 
 int parse_doc(ctx &c, ondemand::parser &p, const char *buf, size_t len,
@@ -306,7 +430,7 @@ int
 object_doc(ctx &c, ondemand::object o, int depth)
 {
 	ct_event ev;
-	bool container = false, any = false;
+	bool container = false;
 	std::memset(&ev, 0, sizeof ev);
 	for (auto field : o) {
 		string_view k;
@@ -330,11 +454,11 @@ object_doc(ctx &c, ondemand::object o, int depth)
 		           k == "digestS3Object") {
 			c.counts->digest = 1;
 			return 0;
-		} else if (event_field(k, v, ev))
-			any = true;
+		} else
+			event_field(k, v, ev);
 	}
-	if (!container && any)
-		emit(c, ev);
+	if (!container)
+		emit_or_bad(c, ev, c.offset);
 	return 0;
 }
 
@@ -398,15 +522,29 @@ parse_lines(ctx &c, const char *buf, size_t len)
 		       (buf[s] == ' ' || buf[s] == '\t' || buf[s] == '\r'))
 			s++;
 		if (s < end) {
-			uint64_t before = c.counts->records;
+			uint64_t before =
+			    c.counts->records + c.counts->malformed;
+			c.offset = s;
 			if (parse_doc(c, c.outer, buf + s, end - s,
 			              len + CT_PADDING - s, 0) != 0 &&
-			    c.counts->records == before)
+			    c.counts->records + c.counts->malformed == before)
 				bad(c, "malformed JSON line", s);
+			c.offset = 0;
 		}
 		off = end + 1;
 	}
 	return 0;
+}
+
+// Nothing but white space: an empty trail, not an error.
+bool
+is_blank(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r' &&
+		    buf[i] != '\n')
+			return false;
+	return true;
 }
 
 } // namespace
@@ -423,6 +561,9 @@ ct_parse_as(const char *buf, size_t len, ct_event_cb *cb, ct_error_cb *errcb,
 	c->arg = arg;
 	c->counts = counts;
 	c->index = 0;
+	c->offset = 0;
+	if (is_blank(buf, len))
+		return 0;
 	try {
 		if (lines || looks_like_lines(buf, len))
 			return parse_lines(*c, buf, len);

@@ -41,10 +41,16 @@ enum ct_field {
 	CT_ROLEARN,
 	CT_RESP_KEY,
 	CT_ERRCODE,
-	CT_VPCE_ACCT, /* vpcEndpointAccountId: the endpoint's owner */
-	CT_VPCID,     /* vpcId in request/response parameters */
-	CT_EP_ID,     /* vpcEndpointId in parameters (CreateVpcEndpoint) */
-	CT_EP_SVC,    /* serviceName in parameters (CreateVpcEndpoint) */
+	CT_VPCE_ACCT,    /* vpcEndpointAccountId: the endpoint's owner */
+	CT_VPCID,        /* vpcId in request/response parameters */
+	CT_EP_ID,        /* vpcEndpointId in parameters (CreateVpcEndpoint) */
+	CT_EP_SVC,       /* serviceName in parameters (CreateVpcEndpoint) */
+	CT_UI_PRINCIPAL, /* userIdentity.principalId: "AROA…:SESSION" */
+	CT_ASSUMED_ARN,  /* responseElements.assumedRoleUser.arn */
+	CT_CLUSTER,      /* clusterName (EKS Auth) */
+	CT_NAMESPACE,    /* subject.namespace (EKS Auth) */
+	CT_SVCACCOUNT,   /* subject.serviceAccount (EKS Auth) */
+	CT_POD,          /* the kubernetes-pod-name session tag */
 	CT_NFIELDS
 };
 
@@ -70,9 +76,11 @@ struct ct_counts {
 };
 
 /* Parse buf[0..len); buf must have CT_PADDING readable bytes after len.
- * Malformed records go to errcb (with a record index or a byte offset)
- * and are skipped; everything else reaches cb. Returns 0, or -1 when the
- * input as a whole is not JSON the parser understands. */
+ * Malformed records, and JSON objects that are not CloudTrail records (no
+ * eventID, eventTime, eventName or eventSource), go to errcb (with a
+ * record index or a byte offset) and are skipped; everything else reaches
+ * cb. An empty (or blank) input is an empty trail. Returns 0, or -1 when
+ * the input as a whole is not JSON the parser understands. */
 int ct_parse(const char *buf, size_t len, ct_event_cb *cb, ct_error_cb *errcb,
              void *arg, struct ct_counts *);
 

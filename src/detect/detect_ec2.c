@@ -1,6 +1,7 @@
 /* EC2 calls that give an instance new addresses: they widen its lock
  * instead of letting the new address look like theft. */
 #include "config.h"
+#include <stdio.h>
 #include <string.h>
 
 #include "detect/detect.h"
@@ -8,15 +9,22 @@
 #define STREQ(s, lit)                                                          \
 	((s).n == sizeof(lit) - 1 && memcmp((s).p, lit, sizeof(lit) - 1) == 0)
 
+static struct session *
+detect_ec2_get(struct detect *d, const struct ct_str *id)
+{
+	return session_get(&d->sessions, id->p, id->n, 1);
+}
+
 static void
-detect_ec2_addips(struct session *s, const struct ct_event *ev)
+detect_ec2_addips(struct detect *d, struct session *s,
+                  const struct ct_event *ev)
 {
 	struct ip16 ip;
 	int i;
 
 	for (i = 0; i < ev->nips; i++)
 		if (ip16_parse(ev->ips[i].p, ev->ips[i].n, &ip) == 0)
-			session_add(s, &ip, SIP_KNOWN);
+			detect_session_add(d, s, &ip, SIP_KNOWN);
 }
 
 /* Copy an interface's addresses to the instance it is attached to. */
@@ -31,13 +39,36 @@ detect_ec2_copy(struct detect *d, struct session *eni)
 	        NULL)
 		return;
 	for (i = 0; i < eni->nips; i++)
-		session_add(s, &session_ip(eni, i)->ip, SIP_KNOWN);
+		detect_session_add(d, s, &session_ip(eni, i)->ip, SIP_KNOWN);
 }
 
-static struct session *
-detect_ec2_get(struct detect *d, const struct ct_str *id)
+static void
+detect_ec2_attach(struct session *eni, const struct session *s)
 {
-	return session_get(&d->sessions, id->p, id->n, 1);
+	snprintf(eni->peer, sizeof eni->peer, "%s", s->id);
+}
+
+/* A launch names the instance's VPC, account and interfaces: later
+ * calls on those interfaces are the instance's. */
+static void
+detect_ec2_launch(struct detect *d, const struct ct_event *ev,
+                  struct session *s)
+{
+	const struct ct_str *vpc = &ev->f[CT_VPCID],
+	                    *acct = &ev->f[CT_RECIPIENT];
+	struct session *eni;
+	int i;
+
+	detect_ec2_addips(d, s, ev);
+	if (vpc->n > 0 && s->vpc == NULL)
+		s->vpc = dmap_intern(&d->intern, vpc->p, vpc->n);
+	if (acct->n > 0 && s->account == NULL)
+		s->account = dmap_intern(&d->intern, acct->p, acct->n);
+	for (i = 0; i < ev->nenis; i++)
+		if ((eni = detect_ec2_get(d, &ev->enis[i])) != NULL) {
+			eni->flags |= SESS_ENI;
+			detect_ec2_attach(eni, s);
+		}
 }
 
 /* A NAT gateway's public address is its VPC's egress from the start:
@@ -67,7 +98,6 @@ detect_ec2(struct detect *d, const struct ct_event *ev)
 {
 	const struct ct_str *name = &ev->f[CT_NAME];
 	struct session *s, *eni = NULL;
-	size_t n;
 
 	if (STREQ(*name, "CreateNatGateway")) {
 		detect_ec2_nat(d, ev);
@@ -76,26 +106,21 @@ detect_ec2(struct detect *d, const struct ct_event *ev)
 	if (ev->nenis > 0 && (eni = detect_ec2_get(d, &ev->enis[0])) != NULL)
 		eni->flags |= SESS_ENI;
 	s = ev->ninstances == 1 ? detect_ec2_get(d, &ev->instances[0]) : NULL;
-	if (STREQ(*name, "RunInstances") ||
-	    (STREQ(*name, "AssociateAddress") && s != NULL)) {
-		if (s == NULL)
-			return;
-		detect_ec2_addips(s, ev);
+	if (STREQ(*name, "RunInstances") && s != NULL)
+		detect_ec2_launch(d, ev, s);
+	else if (STREQ(*name, "AssociateAddress") && s != NULL) {
+		detect_ec2_addips(d, s, ev);
 		if (ev->nips == 0)
 			s->flags |= SESS_RELEARN;
 	} else if (STREQ(*name, "AttachNetworkInterface") && eni && s) {
-		n = ev->instances[0].n < sizeof eni->peer
-		        ? ev->instances[0].n
-		        : sizeof eni->peer - 1;
-		memcpy(eni->peer, s->id, n);
-		eni->peer[n] = '\0';
+		detect_ec2_attach(eni, s);
 		detect_ec2_copy(d, eni);
 	} else if ((STREQ(*name, "CreateNetworkInterface") ||
 	            STREQ(*name, "AssignPrivateIpAddresses") ||
 	            STREQ(*name, "AssignIpv6Addresses") ||
 	            STREQ(*name, "AssociateAddress")) &&
 	           eni != NULL) {
-		detect_ec2_addips(eni, ev);
+		detect_ec2_addips(d, eni, ev);
 		detect_ec2_copy(d, eni);
 	}
 }

@@ -88,12 +88,26 @@ follow_dir(struct detect *d, struct follow *f, const char *dir, int first)
 		else if (st.st_size > 0 && (uintptr_t)sl->val == mark) {
 			sl->val = FOLLOW_DONE;
 			detect_run_path(d, v[i]);
+			log_debug("%s: read", v[i]);
 			any = 1;
 		} else
 			sl->val = (void *)mark;
 	}
 	ct_input_freelist(v, n);
 	return any;
+}
+
+/* CloudTrail's lateness runs in real time: events the clock has moved
+ * DETECT_WINDOW_MS past can no longer be preceded. 1 if any applied. */
+static int
+follow_tick(struct detect *d)
+{
+	struct timespec ts;
+	uint64_t before = d->events;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	detect_run_tick(d, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return d->events != before;
 }
 
 void
@@ -111,7 +125,7 @@ detect_follow(struct detect *d, char **paths, int npaths, volatile int *stop,
 		if (stat(paths[i], &st) == 0 && S_ISREG(st.st_mode))
 			f.off[i] = st.st_size;
 	while (!*stop) {
-		any = 0;
+		any = follow_tick(d);
 		for (i = 0; i < npaths; i++) {
 			if (stat(paths[i], &st) != 0)
 				continue;

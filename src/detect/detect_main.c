@@ -27,9 +27,10 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: imdsgate-detect [--proxy-log FILE]... "
 	           "[--threat-list FILE]... [--ip-ranges FILE]\n"
-	           "       [--user-agents FILE] [--state FILE] [--follow] "
-	           "[--format json|asff|ocsf|text]\n"
-	           "       [--on-finding CMD] [-v] PATH...\n"
+	           "       [--own-ranges FILE]... [--user-agents FILE] "
+	           "[--state FILE] [--follow]\n"
+	           "       [--format json|asff|ocsf|text] [--on-finding CMD] "
+	           "[-v] PATH...\n"
 	           "       imdsgate-detect --v1-report AUDIT.LOG [--format "
 	           "json|text]\n");
 	fprintf(f, "       imdsgate-detect --perimeter DIR [--proxy-log "
@@ -88,6 +89,10 @@ detect_option(struct detect *d, int c, const char *arg)
 		r = iprange_load_aws(&d->aws, arg, err, sizeof err);
 		d->have_aws = 1;
 		break;
+	case 'O':
+		r = iprange_load_list(&d->own, arg, err, sizeof err);
+		d->have_own = 1;
+		break;
 	case 'u':
 		r = detect_agents_load(d, arg, err, sizeof err);
 		break;
@@ -101,6 +106,7 @@ static const struct option longopts[] = {
     {"proxy-log", required_argument, NULL, 'p'},
     {"threat-list", required_argument, NULL, 't'},
     {"ip-ranges", required_argument, NULL, 'r'},
+    {"own-ranges", required_argument, NULL, 'O'},
     {"user-agents", required_argument, NULL, 'u'},
     {"state", required_argument, NULL, 's'},
     {"follow", no_argument, NULL, 'f'},
@@ -116,19 +122,23 @@ static const struct option longopts[] = {
 static void
 detect_summary(const struct detect *d)
 {
-	log_info("%llu events, %llu duplicates, %llu malformed, %llu without "
-	         "time, %llu bad addresses, %zu sessions, %zu findings",
+	log_info("%llu events, %llu duplicates, %llu malformed or not "
+	         "CloudTrail, %llu without time, %llu bad addresses, %llu "
+	         "applied late, %llu applied early for memory, %zu sessions, "
+	         "%zu other sessions, %zu findings",
 	         (unsigned long long)d->events, (unsigned long long)d->dups,
 	         (unsigned long long)d->malformed,
 	         (unsigned long long)d->notime, (unsigned long long)d->badip,
-	         d->sessions.count, d->findings.n);
+	         (unsigned long long)d->hold.late,
+	         (unsigned long long)d->hold.early, d->sessions.count,
+	         d->workloads.n, d->findings.n);
 }
 
 static int
 detect_main(struct detect *d, char **paths, int n, int follow, int verbose)
 {
 	char err[512];
-	int i, bad = 0;
+	int bad = 0;
 
 	if (detect_state != NULL &&
 	    state_load(detect_state, &d->sessions, &d->intern, &d->vpcs, err,
@@ -136,19 +146,23 @@ detect_main(struct detect *d, char **paths, int n, int follow, int verbose)
 		fprintf(stderr, "imdsgate-detect: %s\n", err);
 		return 1;
 	}
-	if (follow)
+	detect_owners_index(d);
+	if (follow) {
 		d->findings.stream = stdout;
-	for (i = 0; i < n; i++)
-		if (detect_run_path(d, paths[i]) != 0)
-			bad = 1;
-	detect_save(d);
+		d->live = 1;
+	}
+	if (detect_run_paths(d, paths, n) != 0)
+		bad = 1;
 	if (follow) {
 		signal(SIGINT, detect_onsig);
 		signal(SIGTERM, detect_onsig);
 		detect_follow(d, paths, n, &detect_stop, detect_save);
+		detect_run_flush(d);
 		detect_save(d);
-	} else
+	} else {
+		detect_save(d);
 		findings_write(&d->findings, stdout);
+	}
 	if (verbose)
 		detect_summary(d);
 	if (bad)
@@ -186,6 +200,7 @@ detect_args(struct detect *d, int argc, char **argv)
 			/* FALLTHROUGH */
 		case 't':
 		case 'r':
+		case 'O':
 		case 'u':
 			if (detect_option(d, c, optarg) != 0)
 				return 2;

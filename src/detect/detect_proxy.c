@@ -12,7 +12,7 @@
 #include "common/xmalloc.h"
 
 static void
-detect_proxy_ips(struct session *s, json_t *arr)
+detect_proxy_ips(struct detect *d, struct session *s, json_t *arr)
 {
 	struct ip16 ip;
 	json_t *v;
@@ -23,8 +23,20 @@ detect_proxy_ips(struct session *s, json_t *arr)
 	{
 		if ((str = json_string_value(v)) != NULL &&
 		    ip16_parse(str, strlen(str), &ip) == 0)
-			session_add(s, &ip, SIP_KNOWN);
+			detect_session_add(d, s, &ip, SIP_KNOWN);
 	}
+}
+
+/* Each interface's IPv6 addresses: IPv6 has no NAT, they are the
+ * instance's own. */
+static void
+detect_proxy_ifaces(struct detect *d, struct session *s, json_t *arr)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(arr, i, v)
+	    detect_proxy_ips(d, s, json_object_get(v, "ipv6s"));
 }
 
 /* An `instance` record: seed the lock with the instance's real IPs. */
@@ -33,6 +45,7 @@ detect_proxy_instance(struct detect *d, json_t *r)
 {
 	const char *id = json_string_value(json_object_get(r, "instance_id"));
 	const char *vpc = json_string_value(json_object_get(r, "vpc_id"));
+	const char *acct = json_string_value(json_object_get(r, "account_id"));
 	struct session *s;
 
 	if (id == NULL ||
@@ -40,13 +53,16 @@ detect_proxy_instance(struct detect *d, json_t *r)
 		return;
 	if (vpc != NULL && *vpc != '\0')
 		s->vpc = dmap_intern(&d->intern, vpc, strlen(vpc));
+	if (acct != NULL && *acct != '\0')
+		s->account = dmap_intern(&d->intern, acct, strlen(acct));
 	s->flags |= SESS_SEEDED | SESS_PROXY;
 	if (json_is_true(json_object_get(r, "require_token")))
 		s->flags |= SESS_TOKEN;
 	else
 		s->flags &= ~SESS_TOKEN;
-	detect_proxy_ips(s, json_object_get(r, "private_ips"));
-	detect_proxy_ips(s, json_object_get(r, "public_ips"));
+	detect_proxy_ips(d, s, json_object_get(r, "private_ips"));
+	detect_proxy_ips(d, s, json_object_get(r, "public_ips"));
+	detect_proxy_ifaces(d, s, json_object_get(r, "interfaces"));
 }
 
 /* Render the fetchers of a key as a JSON array, one more appended. */

@@ -42,6 +42,17 @@ detect_vpc_add_egress(struct vpc_scope *v, const struct ip16 *ip, uint8_t flags)
 	}
 }
 
+int
+detect_vpc_egress_known(const struct vpc_scope *v, const struct ip16 *ip)
+{
+	int i;
+
+	for (i = 0; i < v->negress; i++)
+		if (ip16_cmp(&v->egress[i], ip) == 0)
+			return 1;
+	return 0;
+}
+
 /* Lock a private instance to its VPC's egress, learnt from its peers.
  * Gateway addresses are always good but do not lock alone: a gateway
  * made before the trail began would be missing from the set. */

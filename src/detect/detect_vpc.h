@@ -38,6 +38,9 @@ struct vpc_scope *detect_vpc_get(struct dmap *, const char *id);
 int detect_vpc_egress(struct vpc_scope *, const struct ip16 *);
 void detect_vpc_add_egress(struct vpc_scope *, const struct ip16 *,
                            uint8_t flags);
+/* Whether ip is a known egress of the VPC (seen in use by one of its
+ * instances, or a NAT gateway's): evidence, learning nothing. */
+int detect_vpc_egress_known(const struct vpc_scope *, const struct ip16 *);
 /* An endpoint used for a service: 0 known or learnt (first for that
  * service), -1 when the service's endpoints are known and id is new. */
 int detect_vpc_endpoint(struct vpc_scope *, const char *service,

@@ -26,6 +26,16 @@ static const struct {
      "Instance credentials used with an unexpected user agent", 5.0},
     {"imdsgate:ConsoleFederationFromInstanceCredentials",
      "Console sign-in federated from instance credentials", 8.0},
+    {"imdsgate:TaskCredentialExfiltration.OutsideAWS",
+     "ECS task role credentials used from outside AWS", 8.0},
+    {"imdsgate:TaskCredentialExfiltration.InsideAWS",
+     "ECS task role credentials used from another AWS address", 8.0},
+    {"imdsgate:PodCredentialExfiltration.OutsideAWS",
+     "EKS Pod Identity credentials used from outside AWS", 8.0},
+    {"imdsgate:PodCredentialExfiltration.InsideAWS",
+     "EKS Pod Identity credentials used from another AWS address", 8.0},
+    {"imdsgate:LambdaCredentialExfiltration",
+     "Lambda execution role credentials used outside the function", 8.0},
 };
 
 const char *
@@ -42,6 +52,11 @@ double
 findings_severity(enum ftype t)
 {
 	return findings_types[t].severity;
+}
+int
+findings_is_session(enum ftype t)
+{
+	return t != F_MALICIOUS;
 }
 
 static char *
@@ -77,6 +92,19 @@ findings_new(struct findings *fs, enum ftype t, const struct finding_in *in)
 	f->ua = findings_dup(&ev->f[CT_UA]);
 	f->expected = findings_sdup(in->expected);
 	f->process = findings_sdup(in->process);
+	f->title = findings_sdup(in->title);
+	f->src_account = findings_sdup(in->src_account);
+	f->src_instance = findings_sdup(in->src_instance);
+	f->role_id = findings_sdup(in->role_id);
+	f->session_name = findings_sdup(in->session_name);
+	f->task_id = findings_sdup(in->w.task_id);
+	f->pod = findings_sdup(in->w.pod);
+	f->ns = findings_sdup(in->w.ns);
+	f->sa = findings_sdup(in->w.sa);
+	f->cluster = findings_sdup(in->w.cluster);
+	f->node = findings_sdup(in->w.node);
+	f->function = findings_sdup(in->w.function);
+	f->unproven = in->unproven;
 	if (fs->n == fs->cap) {
 		fs->cap = fs->cap ? fs->cap * 2 : 16;
 		fs->v = xreallocarray(fs->v, fs->cap, sizeof *fs->v);
@@ -143,6 +171,18 @@ findings_keep_id(struct finding *f, int64_t t, const struct ct_str *id)
 	f->nids++;
 }
 
+/* A later sighting that names the affiliated instance fills it in. */
+static void
+findings_learn(struct finding *f, const struct finding_in *in)
+{
+	if (f->src_instance != NULL || in->src_instance == NULL)
+		return;
+	f->src_instance = xstrdup(in->src_instance);
+	f->src_account = findings_sdup(in->src_account);
+	free(f->title);
+	f->title = findings_sdup(in->title);
+}
+
 int
 findings_add(struct findings *fs, enum ftype t, const struct finding_in *in)
 {
@@ -158,6 +198,8 @@ findings_add(struct findings *fs, enum ftype t, const struct finding_in *in)
 	             n < (int)sizeof key ? (size_t)n : sizeof key - 1);
 	if ((f = d->val) == NULL)
 		f = d->val = findings_new(fs, t, in);
+	else
+		findings_learn(f, in);
 	f->count++;
 	if (in->t < f->first)
 		f->first = in->t;
@@ -222,6 +264,18 @@ findings_free_one(void *p)
 	free(f->ua);
 	free(f->expected);
 	free(f->process);
+	free(f->title);
+	free(f->src_account);
+	free(f->src_instance);
+	free(f->role_id);
+	free(f->session_name);
+	free(f->task_id);
+	free(f->pod);
+	free(f->ns);
+	free(f->sa);
+	free(f->cluster);
+	free(f->node);
+	free(f->function);
 	for (i = 0; i < f->nids; i++)
 		free(f->event_ids[i]);
 	free(f);

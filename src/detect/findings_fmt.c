@@ -17,35 +17,6 @@ findings_time(int64_t ms, char *out)
 	return timefmt_rfc3339ms(&ts, out);
 }
 
-/* The policy the IAM console's "Revoke active sessions" attaches. */
-static void
-findings_remediation(struct jsonw *w, const struct findings *fs,
-                     const struct finding *f)
-{
-	char now[TIMEFMT_LEN];
-
-	jw_obj_begin(w, "remediation");
-	jw_str(w, "role", f->role_arn);
-	jw_obj_begin(w, "revoke_sessions_policy");
-	jw_str(w, "Version", "2012-10-17");
-	jw_arr_begin(w, "Statement");
-	jw_obj_begin(w, NULL);
-	jw_str(w, "Effect", "Deny");
-	jw_str(w, "Action", "*");
-	jw_str(w, "Resource", "*");
-	jw_obj_begin(w, "Condition");
-	jw_obj_begin(w, "DateLessThan");
-	jw_str(w, "aws:TokenIssueTime", findings_time(fs->now, now));
-	jw_obj_end(w);
-	jw_obj_end(w);
-	jw_obj_end(w);
-	jw_arr_end(w);
-	jw_obj_end(w);
-	if (f->key != NULL && strncmp(f->key, "AKIA", 4) == 0)
-		jw_str(w, "deactivate_access_key", f->key);
-	jw_obj_end(w);
-}
-
 static void
 findings_ids(struct jsonw *w, const char *key, const struct finding *f)
 {
@@ -73,6 +44,37 @@ findings_expected(struct jsonw *w, const struct finding *f)
 	jw_arr_end(w);
 }
 
+static const char *
+findings_title_of(const struct finding *f)
+{
+	return f->title != NULL ? f->title : findings_title(f->type);
+}
+
+/* Members written only where known. */
+static void
+findings_opt(struct jsonw *w, const char *key, const char *val)
+{
+	if (val != NULL)
+		jw_str(w, key, val);
+}
+
+/* The affiliated instance, the workload, how the lock was taken. */
+static void
+findings_extra(struct jsonw *w, const struct finding *f)
+{
+	findings_opt(w, "source_account_id", f->src_account);
+	findings_opt(w, "source_instance_id", f->src_instance);
+	findings_opt(w, "task_id", f->task_id);
+	findings_opt(w, "pod_name", f->pod);
+	findings_opt(w, "namespace", f->ns);
+	findings_opt(w, "service_account", f->sa);
+	findings_opt(w, "cluster", f->cluster);
+	findings_opt(w, "node_instance_id", f->node);
+	findings_opt(w, "function_name", f->function);
+	if (f->unproven)
+		jw_str(w, "lock", "first use, no evidence");
+}
+
 static void
 findings_json(struct jsonw *w, const struct findings *fs,
               const struct finding *f)
@@ -81,7 +83,7 @@ findings_json(struct jsonw *w, const struct findings *fs,
 
 	jw_str(w, "type", findings_type(f->type));
 	jw_double(w, "severity", findings_severity(f->type));
-	jw_str(w, "title", findings_title(f->type));
+	jw_str(w, "title", findings_title_of(f));
 	jw_str(w, "first_seen", findings_time(f->first, t1));
 	jw_str(w, "last_seen", findings_time(f->last, t2));
 	jw_uint(w, "count", f->count);
@@ -97,6 +99,7 @@ findings_json(struct jsonw *w, const struct findings *fs,
 	findings_expected(w, f);
 	if (f->process != NULL)
 		jw_raw(w, "process", f->process);
+	findings_extra(w, f);
 	findings_remediation(w, fs, f);
 }
 
@@ -137,11 +140,14 @@ findings_asff(struct jsonw *w, const struct findings *fs,
 	jw_str(w, "Label", findings_severity(f->type) >= 7 ? "HIGH" : "MEDIUM");
 	jw_double(w, "Product", findings_severity(f->type));
 	jw_obj_end(w);
-	jw_str(w, "Title", findings_title(f->type));
+	jw_str(w, "Title", findings_title_of(f));
 	jw_str(w, "Description", findings_type(f->type));
 	jw_arr_begin(w, "Resources");
 	jw_obj_begin(w, NULL);
-	jw_str(w, "Type", f->instance ? "AwsEc2Instance" : "Other");
+	jw_str(w, "Type",
+	       f->instance      ? "AwsEc2Instance"
+	       : f->session_arn ? "AwsIamRole"
+	                        : "Other");
 	jw_str(w, "Id", f->session_arn ? f->session_arn : id);
 	jw_str(w, "Region", region);
 	jw_obj_end(w);
@@ -156,8 +162,8 @@ findings_asff(struct jsonw *w, const struct findings *fs,
 	jw_obj_begin(w, "Remediation");
 	jw_obj_begin(w, "Recommendation");
 	jw_str(w, "Text",
-	       "Revoke the role's active sessions and find how the "
-	       "credentials left the instance.");
+	       "Revoke the stolen session (or the role's active sessions) "
+	       "and find how the credentials left their workload.");
 	jw_obj_end(w);
 	jw_obj_end(w);
 	jw_obj_begin(w, "ProductFields");
@@ -193,7 +199,7 @@ findings_ocsf(struct jsonw *w, const struct findings *fs,
 	jw_obj_begin(w, "finding_info");
 	findings_uid(f, uid, sizeof uid);
 	jw_str(w, "uid", uid);
-	jw_str(w, "title", findings_title(f->type));
+	jw_str(w, "title", findings_title_of(f));
 	jw_arr_begin(w, "types");
 	jw_str(w, NULL, findings_type(f->type));
 	jw_arr_end(w);

@@ -3,12 +3,21 @@
 # table, findings, and their tests.
 libimdsgate_a_SOURCES += \
 	src/detect/ct_input.c src/detect/ct_input.h src/detect/ct_walk.c \
+	src/detect/ct_order.c \
 	src/detect/iprange.c src/detect/iprange.h src/detect/iprange_load.c \
 	src/detect/detect_map.c src/detect/detect_map.h src/detect/detect_vpc.c src/detect/detect_vpc.h \
 	src/detect/session.c src/detect/session.h \
 	src/detect/findings.c src/detect/findings.h src/detect/findings_fmt.c \
+	src/detect/findings_remedy.c \
 	src/detect/detect_dedup.c src/detect/detect_dedup.h \
 	src/detect/detect.c src/detect/detect.h src/detect/detect_ec2.c src/detect/detect_proxy.c \
+	src/detect/detect_arn.c src/detect/detect_arn.h \
+	src/detect/detect_lock.c src/detect/detect_instance.c \
+	src/detect/detect_raise.c \
+	src/detect/detect_owner.c src/detect/detect_owner.h \
+	src/detect/detect_workload.c src/detect/detect_workload.h \
+	src/detect/detect_hold.c src/detect/detect_hold.h \
+	src/detect/detect_batch.c src/detect/detect_batch.h \
 	src/detect/detect_run.c src/detect/detect_run.h \
 	src/detect/detect_follow.c src/detect/detect_follow.h \
 	src/detect/state.c src/detect/state.h \
@@ -46,7 +55,9 @@ TESTS += tests/unit/test_perimeter
 
 DETECT_INTEGRATION_TESTS = tests/integration/detect-scenarios.sh \
 	tests/integration/detect-forms.sh tests/integration/detect-state.sh \
-	tests/integration/detect-perimeter.sh
+	tests/integration/detect-perimeter.sh \
+	tests/integration/detect-split.sh tests/integration/detect-contain.sh
 TESTS += $(DETECT_INTEGRATION_TESTS)
-EXTRA_DIST += $(DETECT_INTEGRATION_TESTS) tests/detect
+EXTRA_DIST += $(DETECT_INTEGRATION_TESTS) tests/detect \
+	examples/containment/README.md examples/containment/imdsgate-contain
 dist_man_MANS += man/imdsgate-detect.1

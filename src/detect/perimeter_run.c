@@ -142,8 +142,8 @@ perimeter_run(struct detect *d, const struct perimeter_opts *o, char **paths,
 	}
 	d->observe = perimeter_observe;
 	d->observe_arg = &p;
-	for (i = 0; i < npaths; i++)
-		bad |= detect_run_path(d, paths[i]) != 0;
+	/* one trail, however it is split across the paths */
+	bad |= detect_run_paths(d, paths, npaths) != 0;
 	d->observe = NULL;
 	pm_run_sessions(d, &p);
 	pm_run_replay(&p, d, &r);

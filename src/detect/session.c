@@ -40,34 +40,85 @@ session_ip(const struct session *s, int i)
 	return s->cap > SESSION_INLINE ? &s->more[i] : &s->ips[i];
 }
 
-int
-session_has(const struct session *s, const struct ip16 *ip)
+const struct sip *
+session_find(const struct session *s, const struct ip16 *ip)
 {
 	int i;
 
 	for (i = 0; i < s->nips; i++)
 		if (ip16_cmp(&session_ip(s, i)->ip, ip) == 0)
-			return 1;
-	return 0;
+			return session_ip(s, i);
+	return NULL;
 }
 
-static int
+int
+session_has(const struct session *s, const struct ip16 *ip)
+{
+	return session_find(s, ip) != NULL;
+}
+
+enum sclass
 session_class(const struct ip16 *ip)
 {
 	static const uint8_t v4[12] = {0, 0, 0, 0, 0,    0,
 	                               0, 0, 0, 0, 0xff, 0xff};
 
-	return ip16_is_private(ip) * 2 + (memcmp(ip->b, v4, 12) != 0);
+	return (enum sclass)(ip16_is_private(ip) * 2 +
+	                     (memcmp(ip->b, v4, 12) != 0));
+}
+
+const char *
+session_class_name(enum sclass c)
+{
+	static const char *names[] = {"public IPv4", "public IPv6",
+	                              "private IPv4", "private IPv6"};
+
+	return names[c];
+}
+
+int
+session_class_has(const struct session *s, const struct ip16 *ip, uint8_t flags)
+{
+	enum sclass c = session_class(ip);
+	const struct sip *v;
+	int i;
+
+	for (i = 0; i < s->nips; i++) {
+		v = session_ip(s, i);
+		if ((v->flags & flags) && session_class(&v->ip) == c)
+			return 1;
+	}
+	return 0;
 }
 
 int
 session_has_class(const struct session *s, const struct ip16 *ip)
 {
-	int i, c = session_class(ip);
+	return session_class_has(s, ip, 0xff);
+}
+
+int
+session_any(const struct session *s, uint8_t flags)
+{
+	int i;
 
 	for (i = 0; i < s->nips; i++)
-		if (session_class(&session_ip(s, i)->ip) == c)
+		if ((session_ip(s, i)->flags & flags) == flags)
 			return 1;
+	return 0;
+}
+
+int
+session_unproven(const struct session *s)
+{
+	const struct sip *v;
+	int i;
+
+	for (i = 0; i < s->nips; i++) {
+		v = session_ip(s, i);
+		if ((v->flags & (SIP_LEARNED | SIP_KNOWN)) == SIP_LEARNED)
+			return 1;
+	}
 	return 0;
 }
 

@@ -21,8 +21,12 @@
 #define SESS_ENI 0x10     /* a network interface, not an instance */
 
 /* IP flags. */
-#define SIP_KNOWN 0x01   /* from the proxy log or an EC2 call: kept */
+#define SIP_KNOWN 0x01   /* evidence (proxy log, EC2 call, VPC): kept */
 #define SIP_LEARNED 0x02 /* first use: forgotten when the TTL ends */
+#define SIP_USED 0x04    /* the credentials were used from it */
+
+/* Address classes: a session is locked per class. */
+enum sclass { SC_PUB4, SC_PUB6, SC_PRIV4, SC_PRIV6 };
 
 struct sip {
 	struct ip16 ip;
@@ -33,8 +37,9 @@ struct session {
 	char id[24];      /* "i-…" lower case, or "eni-…" */
 	char peer[24];    /* ENI: the instance it is attached to */
 	const char *role; /* interned role name */
-	const char *vpc;  /* interned VPC id from imdsgated's log, or NULL */
-	int64_t expires;  /* ms; learned IPs end here */
+	const char *vpc;  /* interned VPC id (imdsgated's log, RunInstances) */
+	const char *account; /* interned account id, or NULL */
+	int64_t expires;     /* ms; learned IPs end here */
 	uint8_t flags;
 	uint8_t nips, cap; /* cap > SESSION_INLINE: ips in more */
 	struct sip ips[SESSION_INLINE];
@@ -50,9 +55,23 @@ struct session_table {
 struct session *session_get(struct session_table *, const char *id, size_t len,
                             int create);
 int session_has(const struct session *, const struct ip16 *);
+/* The held entry for an IP, or NULL. */
+const struct sip *session_find(const struct session *, const struct ip16 *);
 /* Whether an IP of the same class (private or public, IPv4 or IPv6) is
  * already held: a dual-stack instance in a VPC has one of each. */
 int session_has_class(const struct session *, const struct ip16 *);
+enum sclass session_class(const struct ip16 *);
+/* "public IPv6" and the like, for titles. */
+const char *session_class_name(enum sclass);
+/* Whether any held IP has all of flags (SIP_USED: used at all). */
+int session_any(const struct session *, uint8_t flags);
+/* Whether a held IP of ip's class has any of flags. */
+int session_class_has(const struct session *, const struct ip16 *,
+                      uint8_t flags);
+/* Whether the session is locked on an address it was first used from
+ * with no evidence that the address is its own: the first user may have
+ * been a thief. */
+int session_unproven(const struct session *);
 void session_add(struct session *, const struct ip16 *, uint8_t flags);
 /* Forget learned IPs once the TTL is over. */
 void session_expire(struct session *, int64_t now);

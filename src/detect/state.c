@@ -16,19 +16,31 @@ static const char state_schema[] =
     "CREATE TABLE IF NOT EXISTS vpc_endpoints (scope TEXT, service TEXT,"
     " id TEXT);";
 
-/* Files written before VPCs were tracked lack the sessions.vpc column. */
+/* A column that files of earlier versions lack. */
 static int
-state_upgrade(sqlite3 *db)
+state_column(sqlite3 *db, const char *col)
 {
+	char sql[128];
 	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(db, "SELECT vpc FROM sessions LIMIT 0", -1, &st,
-	                       NULL) == SQLITE_OK) {
+	snprintf(sql, sizeof sql, "SELECT %s FROM sessions LIMIT 0", col);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_finalize(st);
 		return SQLITE_OK;
 	}
-	return sqlite3_exec(db, "ALTER TABLE sessions ADD COLUMN vpc TEXT",
-	                    NULL, NULL, NULL);
+	snprintf(sql, sizeof sql, "ALTER TABLE sessions ADD COLUMN %s TEXT",
+	         col);
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* Files written before VPCs were tracked lack sessions.vpc, those before
+ * affiliated accounts were named sessions.account. */
+static int
+state_upgrade(sqlite3 *db)
+{
+	int r = state_column(db, "vpc");
+
+	return r == SQLITE_OK ? state_column(db, "account") : r;
 }
 
 static sqlite3 *
@@ -55,6 +67,7 @@ state_row(sqlite3_stmt *st, struct session_table *t, struct dmap *intern)
 	const char *peer = (const char *)sqlite3_column_text(st, 1);
 	const char *role = (const char *)sqlite3_column_text(st, 2);
 	const char *vpc = (const char *)sqlite3_column_text(st, 6);
+	const char *acct = (const char *)sqlite3_column_text(st, 7);
 	const struct sip *ips = sqlite3_column_blob(st, 5);
 	int i, n = sqlite3_column_bytes(st, 5) / (int)sizeof *ips;
 	struct session *s;
@@ -67,6 +80,8 @@ state_row(sqlite3_stmt *st, struct session_table *t, struct dmap *intern)
 		s->role = dmap_intern(intern, role, strlen(role));
 	if (vpc != NULL && *vpc != '\0')
 		s->vpc = dmap_intern(intern, vpc, strlen(vpc));
+	if (acct != NULL && *acct != '\0')
+		s->account = dmap_intern(intern, acct, strlen(acct));
 	s->expires = sqlite3_column_int64(st, 3);
 	s->flags |= (uint8_t)sqlite3_column_int(st, 4);
 	for (i = 0; i < n; i++)
@@ -125,8 +140,8 @@ state_load(const char *path, struct session_table *t, struct dmap *intern,
 	if (db == NULL)
 		return -1;
 	if (state_query(db,
-	                "SELECT id, peer, role, expires, flags, ips, vpc "
-	                "FROM sessions",
+	                "SELECT id, peer, role, expires, flags, ips, vpc, "
+	                "account FROM sessions",
 	                t, intern, vpcs, 0) != 0 ||
 	    state_query(db, "SELECT scope, ip, flags FROM vpc_egress", t,
 	                intern, vpcs, 1) != 0 ||
@@ -162,6 +177,10 @@ state_put(sqlite3_stmt *st, const struct session *s)
 		sqlite3_bind_text(st, 7, s->vpc, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 7);
+	if (s->account != NULL)
+		sqlite3_bind_text(st, 8, s->account, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 8);
 	sqlite3_step(st);
 	sqlite3_reset(st);
 }
@@ -227,7 +246,8 @@ state_save(const char *path, const struct session_table *t,
 	sqlite3_exec(db, "BEGIN; DELETE FROM sessions;", NULL, NULL, NULL);
 	if (sqlite3_prepare_v2(db,
 	                       "INSERT INTO sessions (id, peer, role, expires,"
-	                       " flags, ips, vpc) VALUES (?,?,?,?,?,?,?)",
+	                       " flags, ips, vpc, account)"
+	                       " VALUES (?,?,?,?,?,?,?,?)",
 	                       -1, &st, NULL) != SQLITE_OK ||
 	    state_save_vpcs(db, vpcs) != 0) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));

@@ -107,10 +107,14 @@ def endpoints_only():
 def public_calls():
     """Instance A (VPC A, no endpoint) calls S3 and STS publicly; B (VPC B)
     reaches S3 through its endpoint and STS publicly. STS is exempted; S3
-    is not (B uses an endpoint): A's S3 calls would break."""
+    is not (B uses an endpoint): A's S3 calls would break. B's public
+    address is its Elastic IP: without that evidence its first public
+    call, after endpoint use, is reported (issue 19) and not counted."""
     t = Trail("pm-public")
     run_instances(t, 0, A, VPC_A, A_PRIV, A_PUB)
     run_instances(t, 0, B, VPC_B, B_PRIV)
+    t.user(0, ADMIN_IP, "AssociateAddress",
+           {"instanceId": B, "publicIp": "15.188.70.7"}, {"return": True})
     create_endpoint(t, 1, "vpce-0b5300000000000b1", VPC_B, "s3")
     assume(t, 2, A, KA); assume(t, 2, B, KB)
     for m in (3, 4, 5):
@@ -160,9 +164,13 @@ def theft_outside():
 
 def unknown_vpc():
     """No launch, no endpoint creation, no proxy log: C's VPC and its
-    endpoint's are unknown, and the report says so."""
+    endpoint's are unknown, and the report says so. C's public address is
+    its Elastic IP (AssociateAddress names no VPC): the evidence its first
+    public call, after endpoint use, needs (issue 19)."""
     t = Trail("pm-unknown")
     assume(t, 0, C, KC)
+    t.user(0, ADMIN_IP, "AssociateAddress",
+           {"instanceId": C, "publicIp": "15.188.9.9"}, {"return": True})
     via(t, 1, C, KC, C_PRIV, "GetObject", "s3", "vpce-0c5300000000000c1")
     via(t, 2, C, KC, C_PRIV, "GetObject", "s3", "vpce-0c5300000000000c1")
     public(t, 3, C, KC, "15.188.9.9", "GetCallerIdentity", "sts")

@@ -28,7 +28,7 @@ class Trail:
     def __init__(self, name):
         self.name, self.events, self.n = name, [], 0
 
-    def _base(self, minute, name, source, ip, ui, ua=SDK):
+    def _base(self, minute, name, source, ip, ui, ua=SDK, acct=ACCT):
         self.n += 1
         return {
             "eventVersion": "1.09", "userIdentity": ui,
@@ -39,7 +39,7 @@ class Trail:
             "requestID": "req-%s-%04d" % (self.name, self.n),
             "eventID": "%s-%04d" % (self.name, self.n),
             "readOnly": True, "eventType": "AwsApiCall",
-            "managementEvent": True, "recipientAccountId": ACCT,
+            "managementEvent": True, "recipientAccountId": acct,
             "eventCategory": "Management"}
 
     def assume(self, minute, inst, key, role=ROLE):
@@ -59,27 +59,75 @@ class Trail:
 
     def call(self, minute, inst, key, ip, name="ListBuckets",
              source="s3.amazonaws.com", ua=SDK, role=ROLE, partition="sts",
-             delivery="2.0", **extra):
-        arn = "arn:aws:%s::%s:assumed-role/%s/%s" % (partition, ACCT, role, inst)
-        ui = {"type": "AssumedRole", "principalId": "AROAEXAMPLE:" + inst,
-              "arn": arn, "accountId": ACCT, "accessKeyId": key,
+             delivery="2.0", acct=ACCT, role_id="AROAEXAMPLE", **extra):
+        arn = "arn:aws:%s::%s:assumed-role/%s/%s" % (partition, acct, role, inst)
+        ui = {"type": "AssumedRole", "principalId": role_id + ":" + inst,
+              "arn": arn, "accountId": acct, "accessKeyId": key,
               "sessionContext": {
-                  "sessionIssuer": {"type": "Role", "principalId": "AROAEXAMPLE",
-                                    "arn": "arn:aws:iam::%s:role/%s" % (ACCT, role),
-                                    "accountId": ACCT, "userName": role},
+                  "sessionIssuer": {"type": "Role", "principalId": role_id,
+                                    "arn": "arn:aws:iam::%s:role/%s" % (acct, role),
+                                    "accountId": acct, "userName": role},
                   "attributes": {"creationDate": "2026-11-20T10:00:00Z",
-                                 "mfaAuthenticated": "false"},
-                  "ec2RoleDelivery": delivery}}
-        e = self._base(minute, name, source, ip, ui, ua)
+                                 "mfaAuthenticated": "false"}}}
+        if delivery is not None:
+            ui["sessionContext"]["ec2RoleDelivery"] = delivery
+        e = self._base(minute, name, source, ip, ui, ua, acct)
         e.update(extra)
         self.events.append(e)
         return e
 
-    def user(self, minute, ip, name, req=None, resp=None, source="ec2.amazonaws.com"):
+    def service_assume(self, minute, by, role, session, key, role_id,
+                       req=None, acct=ACCT):
+        """STS AssumeRole made by an AWS service for its workload."""
+        e = self._base(minute, "AssumeRole", "sts.amazonaws.com", by,
+                       {"type": "AWSService", "invokedBy": by}, by, acct)
+        e["requestParameters"] = dict(
+            {"roleArn": "arn:aws:iam::%s:role/%s" % (acct, role),
+             "roleSessionName": session}, **(req or {}))
+        e["responseElements"] = {
+            "credentials": {"accessKeyId": key,
+                            "expiration": "Nov 20, 2026, 4:00:00 PM",
+                            "sessionToken": "IQoJb3JpZ2luX2VjEXAMPLETOKEN"},
+            "assumedRoleUser": {
+                "assumedRoleId": "%s:%s" % (role_id, session),
+                "arn": "arn:aws:sts::%s:assumed-role/%s/%s" % (acct, role, session)}}
+        self.events.append(e)
+        return e
+
+    def pod_identity(self, minute, node, node_key, node_ip, cluster, ns, sa,
+                     role, session, key, role_id):
+        """The EKS Pod Identity Agent on a node fetching a pod's
+        credentials (eks-auth AssumeRoleForPodIdentity, node credentials)."""
+        e = self.call(minute, node, node_key, node_ip,
+                      "AssumeRoleForPodIdentity", "eks-auth.amazonaws.com",
+                      ua="aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5 "
+                         "md/GOOS#linux md/GOARCH#amd64 api/eksauth#1.7.3 "
+                         "eks-pod-identity-agent",
+                      role="eks-node-role", role_id="AROANODEROLE")
+        e["requestParameters"] = {"clusterName": cluster,
+                                  "token": "HIDDEN_DUE_TO_SECURITY_REASONS"}
+        e["responseElements"] = {
+            "subject": {"namespace": ns, "serviceAccount": sa},
+            "audience": "pods.eks.amazonaws.com",
+            "podIdentityAssociation": {
+                "associationArn": "arn:aws:eks:%s:%s:podidentityassociation/"
+                                  "%s/a-0example" % (REGION, ACCT, cluster),
+                "associationId": "a-0example"},
+            "assumedRoleUser": {
+                "arn": "arn:aws:sts::%s:assumed-role/%s/%s" % (ACCT, role, session),
+                "assumeRoleId": "%s:%s" % (role_id, session)},
+            "credentials": {"accessKeyId": key,
+                            "sessionToken": "HIDDEN_DUE_TO_SECURITY_REASONS",
+                            "secretAccessKey": "HIDDEN_DUE_TO_SECURITY_REASONS",
+                            "expiration": "Nov 20, 2026, 4:00:00 PM"}}
+        return e
+
+    def user(self, minute, ip, name, req=None, resp=None, source="ec2.amazonaws.com",
+             acct=ACCT):
         ui = {"type": "IAMUser", "principalId": "AIDAEXAMPLE",
-              "arn": "arn:aws:iam::%s:user/admin" % ACCT, "accountId": ACCT,
+              "arn": "arn:aws:iam::%s:user/admin" % acct, "accountId": acct,
               "accessKeyId": "AKIAEXAMPLEADMIN0001", "userName": "admin"}
-        e = self._base(minute, name, source, ip, ui)
+        e = self._base(minute, name, source, ip, ui, acct=acct)
         e["requestParameters"], e["responseElements"] = req, resp
         e["readOnly"] = False
         self.events.append(e)
@@ -163,6 +211,9 @@ def scenarios():
     nat(s)
     endpoints(s)
     other_uses(s)
+    address_classes(s)
+    workloads(s)
+    affiliated(s)
     return s
 
 
@@ -257,9 +308,12 @@ def other_uses(s):
     t.call(5, A, "ASIAIDENTITY00000001", OUT_ATTACKER, "DescribeInstances",
            "ec2.amazonaws.com", role="aws:ec2-instance")
     s["identity"] = (t, None, [], [(OUTSIDE, OUT_ATTACKER)])
+    # A dual-stack instance: its IPv6 address assigned in the trail, then
+    # a thief on another IPv6 address.
     for name, ip, ty in (("ipv6-outside", "2a01:4f8:c0c:1::7", OUTSIDE),
                          ("ipv6-inside", "2600:1f18:7000::9", INSIDE)):
-        t = Trail(name); t.assume(0, A, KA)
+        t = Trail(name); launch(t, 0, A, A_PRIV, "eni-0aaa")
+        assign_ipv6(t, 0, "eni-0aaa", "2600:1f18:1:2::5"); t.assume(0, A, KA)
         t.call(1, A, KA, A_PUB); t.call(2, A, KA, "2600:1f18:1:2::5")
         t.call(5, A, KA, ip, "GetObject")
         s[name] = (t, None, [], [(ty, ip)])
@@ -299,7 +353,11 @@ def benign():
     t.call(61, A, "ASIAKEYA000000000002", A_PUB)
     # Two instances sharing a role: two sessions, two addresses.
     t.call(62, B, "ASIAKEYB000000000001", "35.180.1.1")
-    # Private then public addresses of one instance; dual stack.
+    # Private then public addresses of one instance; dual stack: its IPv6
+    # address from the launch, its public one an Elastic IP.
+    launch(t, 62, C, "172.31.20.20", "eni-0ccc", ipv6="2600:1f18:1:2::5")
+    t.user(62, "203.0.113.50", "AssociateAddress",
+           {"instanceId": C, "publicIp": "13.36.1.1"}, {"return": True})
     t.assume(63, C, "ASIAKEYC000000000001")
     t.call(64, C, "ASIAKEYC000000000001", "172.31.20.20", vpcEndpointId="vpce-0abc")
     t.call(65, C, "ASIAKEYC000000000001", "13.36.1.1")
@@ -307,9 +365,215 @@ def benign():
     # Spellings of the same session: iam ARN, mixed case, identity role.
     t.call(67, A.upper().replace("I-", "i-"), k, A_PUB, partition="iam")
     t.call(68, A, "ASIAIDENTITY00000001", A_PUB, role="aws:ec2-instance")
+    # An IPv6 address assigned to the attached interface later.
+    assign_ipv6(t, 69, "eni-0new", "2600:1f18:1:2::77")
+    t.call(70, A, k, "2600:1f18:1:2::77")
     # The same event twice (delivered twice): counted once.
     t.events.append(dict(t.events[-1]))
     return t
+
+
+def launch(t, minute, inst, priv, eni, ipv6=None, pub=None,
+           vpc="vpc-0feedc0ffee", acct=ACCT):
+    """RunInstances as CloudTrail records it: the public IPv4 address is
+    usually assigned after the response, IPv6 addresses are in it."""
+    nic = {"networkInterfaceId": eni, "subnetId": "subnet-1", "vpcId": vpc,
+           "privateIpAddress": priv,
+           "privateIpAddressesSet": {"item": [{"privateIpAddress": priv,
+                                               "primary": True}]}}
+    if ipv6:
+        nic["ipv6AddressesSet"] = {"item": [{"ipv6Address": ipv6}]}
+    if pub:
+        nic["association"] = {"publicIp": pub}
+    return t.user(minute, "203.0.113.50", "RunInstances",
+                  {"instancesSet": {"items": [{"imageId": "ami-0example",
+                                               "minCount": 1, "maxCount": 1}]}},
+                  {"instancesSet": {"items": [{
+                      "instanceId": inst, "imageId": "ami-0example",
+                      "instanceState": {"code": 0, "name": "pending"},
+                      "privateIpAddress": priv, "subnetId": "subnet-1",
+                      "vpcId": vpc,
+                      "networkInterfaceSet": {"items": [nic]}}]},
+                   "ownerId": acct}, acct=acct)
+
+
+def assign_ipv6(t, minute, eni, ip):
+    """AssignIpv6Addresses as EC2's XML response is rendered."""
+    return t.user(minute, "203.0.113.50", "AssignIpv6Addresses",
+                  {"networkInterfaceId": eni, "ipv6AddressCount": 1},
+                  {"AssignIpv6AddressesResponse": {
+                      "xmlns": "http://ec2.amazonaws.com/doc/2016-11-15/",
+                      "requestId": "r-0example", "networkInterfaceId": eni,
+                      "assignedIpv6Addresses": {"item": ip}}})
+
+
+def address_classes(s):
+    """Issue 19 hole 2: the first address of a new class is not taken on
+    trust; an address outside AWS's ranges is never the instance's."""
+    for name, ip, ty in (("class-ipv6-inside", "2600:1f18:7000::9", INSIDE),
+                         ("class-ipv6-outside", "2a01:4f8:c0c:1::7", OUTSIDE)):
+        t = Trail(name); t.assume(0, A, KA)
+        t.call(1, A, KA, A_PUB); t.call(5, A, KA, ip, "GetObject")
+        t.call(6, A, KA, A_PUB)
+        s[name] = (t, None, [], [(ty, ip)])
+    # Private (a VPC endpoint) then public, with no evidence.
+    t = Trail("class-public-after-private"); t.assume(0, A, KA)
+    t.call(1, A, KA, A_PRIV, "GetObject", vpcEndpointId="vpce-0own")
+    t.call(5, A, KA, IN_ATTACKER, "ListBuckets")
+    s["class-public-after-private"] = (t, None, [], [(INSIDE, IN_ATTACKER)])
+    # The same with evidence: an Elastic IP associated by address.
+    t = Trail("class-evidence"); t.assume(0, A, KA)
+    t.call(1, A, KA, A_PRIV, "GetObject", vpcEndpointId="vpce-0own")
+    t.user(2, "203.0.113.50", "AssociateAddress",
+           {"instanceId": A, "publicIp": "15.188.3.3"}, {"return": True})
+    t.call(5, A, KA, "15.188.3.3", "ListBuckets")
+    s["class-evidence"] = (t, None, [], [])
+    # A thief first, from outside AWS: never an instance's own address.
+    t = Trail("first-outside"); t.assume(0, A, KA)
+    t.call(1, A, KA, OUT_ATTACKER, "GetCallerIdentity", "sts.amazonaws.com")
+    t.call(2, A, KA, A_PUB)
+    s["first-outside"] = (t, None, [], [(OUTSIDE, OUT_ATTACKER)])
+    # A thief first from AWS: the lock is his; the instance is reported,
+    # and the finding says the lock was taken without evidence.
+    t = Trail("first-unproven"); t.assume(0, A, KA)
+    t.call(1, A, KA, IN_ATTACKER, "GetCallerIdentity", "sts.amazonaws.com")
+    t.call(2, A, KA, A_PUB)
+    s["first-unproven"] = (t, None, [], [(INSIDE, A_PUB)])
+    # The user's own egress outside AWS (on-premises, BYOIP): listed.
+    t = Trail("own-ranges"); t.assume(0, A, KA)
+    t.call(1, A, KA, "198.18.0.5"); t.call(2, A, KA, "198.18.0.5", "GetObject")
+    s["own-ranges"] = (t, None, ["--own-ranges", "own-ranges.txt"], [])
+
+
+TASK = "5c8f1a0e2b7d4c3e9f6a1b2c3d4e5f60"
+TASK_IP = "15.188.7.7"
+NODE, NODE_IP = "i-0eee000000000000e", "15.188.8.8"
+POD_SESSION = "eks-prod-cart-7d9f8c6b-2f0c6a1e-8b3d-4e5f-9a7b-1c2d3e4f5a6b"
+FN, FN_IPS = "ingest", ("15.188.9.1", "35.180.9.2", "13.36.9.3")
+LAMBDA_UA = ("Boto3/1.34.0 md/Botocore#1.34.0 ua/2.0 os/linux#5.10.219 "
+             "md/arch#x86_64 lang/python#3.12.3 md/pyimpl#CPython "
+             "exec-env/AWS_Lambda_python3.12 cfg/retry-mode#legacy "
+             "Botocore/1.34.0")
+TASK_OUT = "imdsgate:TaskCredentialExfiltration.OutsideAWS"
+TASK_IN = "imdsgate:TaskCredentialExfiltration.InsideAWS"
+POD_OUT = "imdsgate:PodCredentialExfiltration.OutsideAWS"
+POD_IN = "imdsgate:PodCredentialExfiltration.InsideAWS"
+LAMBDA = "imdsgate:LambdaCredentialExfiltration"
+
+
+def task(t, minute=0):
+    t.service_assume(minute, "ecs-tasks.amazonaws.com", "cart-task-role", TASK,
+                     "ASIATASK000000000001", "AROATASKROLE")
+
+
+def task_call(t, minute, ip, **kw):
+    return t.call(minute, TASK, "ASIATASK000000000001", ip,
+                  role="cart-task-role", role_id="AROATASKROLE",
+                  delivery=None, **kw)
+
+
+def pod(t, minute=0):
+    t.call(minute, NODE, "ASIANODE000000000001", NODE_IP, "DescribeInstances",
+           "ec2.amazonaws.com", role="eks-node-role", role_id="AROANODEROLE")
+    t.pod_identity(minute, NODE, "ASIANODE000000000001", NODE_IP, "prod",
+                   "shop", "cart", "cart-pod-role", POD_SESSION,
+                   "ASIAPOD0000000000001", "AROAPODROLE")
+    t.service_assume(minute, "pods.eks.amazonaws.com", "cart-pod-role",
+                     POD_SESSION, "ASIAPOD0000000000001", "AROAPODROLE",
+                     {"durationSeconds": 21600, "tags": [
+                         {"key": "eks-cluster-name", "value": "prod"},
+                         {"key": "kubernetes-namespace", "value": "shop"},
+                         {"key": "kubernetes-service-account", "value": "cart"},
+                         {"key": "kubernetes-pod-name",
+                          "value": "cart-7d9f8c6b5-x2kqv"}]})
+
+
+def pod_call(t, minute, ip, **kw):
+    return t.call(minute, POD_SESSION, "ASIAPOD0000000000001", ip,
+                  role="cart-pod-role", role_id="AROAPODROLE", delivery=None,
+                  **kw)
+
+
+def fn(t, minute=0):
+    t.service_assume(minute, "lambda.amazonaws.com", "ingest-role", FN,
+                     "ASIAFN00000000000001", "AROAFNROLE")
+
+
+def fn_call(t, minute, ip, ua=LAMBDA_UA, **kw):
+    return t.call(minute, FN, "ASIAFN00000000000001", ip, role="ingest-role",
+                  role_id="AROAFNROLE", delivery=None, ua=ua, **kw)
+
+
+def workloads(s):
+    """Issue 19 part 5: ECS task, EKS Pod Identity and Lambda credentials."""
+    t = Trail("task-outside"); task(t); task_call(t, 1, TASK_IP)
+    task_call(t, 5, OUT_ATTACKER, name="GetObject")
+    s["task-outside"] = (t, None, [], [(TASK_OUT, OUT_ATTACKER)])
+    # The role under a path, and a response without assumedRoleUser: the
+    # session is named from roleArn's last part and roleSessionName.
+    t = Trail("task-path"); task(t)
+    ar = t.events[-1]
+    ar["requestParameters"]["roleArn"] = \
+        "arn:aws:iam::%s:role/ecs/services/cart-task-role" % ACCT
+    del ar["responseElements"]["assumedRoleUser"]
+    task_call(t, 1, TASK_IP); task_call(t, 5, OUT_ATTACKER, name="GetObject")
+    s["task-path"] = (t, None, [], [(TASK_OUT, OUT_ATTACKER)])
+    t = Trail("task-inside"); task(t); task_call(t, 1, TASK_IP)
+    task_call(t, 5, IN_ATTACKER, name="GetObject")
+    s["task-inside"] = (t, None, [], [(TASK_IN, IN_ATTACKER)])
+    # A pod is held to its node's address from the start: the thief first
+    # is still caught.
+    t = Trail("pod-inside"); pod(t)
+    pod_call(t, 1, IN_ATTACKER, name="GetObject"); pod_call(t, 2, NODE_IP)
+    s["pod-inside"] = (t, None, [], [(POD_IN, IN_ATTACKER)])
+    t = Trail("pod-outside"); pod(t); pod_call(t, 1, NODE_IP)
+    pod_call(t, 5, OUT_ATTACKER, name="GetObject")
+    s["pod-outside"] = (t, None, [], [(POD_OUT, OUT_ATTACKER)])
+    t = Trail("lambda-outside"); fn(t); fn_call(t, 1, FN_IPS[0])
+    fn_call(t, 5, OUT_ATTACKER, ua=SDK)
+    s["lambda-outside"] = (t, None, [], [(LAMBDA, OUT_ATTACKER)])
+    # From another AWS customer's instance: no Lambda runtime's agent.
+    t = Trail("lambda-agent"); fn(t); fn_call(t, 1, FN_IPS[0])
+    fn_call(t, 5, IN_ATTACKER, ua=SDK)
+    s["lambda-agent"] = (t, None, [], [(LAMBDA, IN_ATTACKER)])
+    s["workloads-benign"] = (workloads_benign(), None, [], [])
+
+
+def workloads_benign():
+    """The forms that are not theft: services on the session's behalf, the
+    runtime's own calls, a Lambda function's addresses changing, a pod on
+    its node's address, a task through a VPC endpoint."""
+    t = Trail("wlbenign"); task(t); pod(t); fn(t)
+    task_call(t, 1, TASK_IP)
+    task_call(t, 2, "172.31.30.30", name="GetObject", vpcEndpointId="vpce-0own")
+    task_call(t, 3, "ecs-tasks.amazonaws.com", name="GetParameters",
+              source="ssm.amazonaws.com")
+    t.events[-1]["userIdentity"]["invokedBy"] = "ecs-tasks.amazonaws.com"
+    pod_call(t, 1, NODE_IP); pod_call(t, 4, NODE_IP, name="GetObject")
+    pod_call(t, 5, "AWS Internal", name="Decrypt", source="kms.amazonaws.com")
+    for i, ip in enumerate(FN_IPS):
+        fn_call(t, 1 + i, ip, name="PutItem", source="dynamodb.amazonaws.com")
+    fn_call(t, 4, "15.188.9.4", name="CreateLogStream", source="logs.amazonaws.com",
+            ua="awslambda-worker/1.0 rusoto/0.48.0 rust/1.75.0 linux")
+    fn_call(t, 5, "lambda.amazonaws.com", name="ReceiveMessage",
+            source="sqs.amazonaws.com", ua="lambda.amazonaws.com")
+    t.events[-1]["userIdentity"]["invokedBy"] = "lambda.amazonaws.com"
+    return t
+
+
+ACCT_B = "222233334444"
+D = "i-0ddd000000000000d"
+
+
+def affiliated(s):
+    """Issue 19 part 6: a stolen key used from an instance of another
+    account in the same (organization) trail names that account."""
+    t = Trail("affiliated"); t.assume(0, A, KA)
+    t.call(1, A, KA, A_PUB)
+    t.call(2, D, "ASIAKEYD000000000001", IN_ATTACKER, role="build-role",
+           acct=ACCT_B, role_id="AROABUILD")
+    t.call(5, A, KA, IN_ATTACKER, "GetObject")
+    s["affiliated"] = (t, None, [], [(INSIDE, IN_ATTACKER)])
 
 
 def write(d):

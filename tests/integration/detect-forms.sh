@@ -57,6 +57,50 @@ imdsgate-detect "$T/bad.json.gz" "$S" >/dev/null 2>"$T/err"
 is "$?" 3 "a corrupt gzip file does not stop the others"
 like "$(cat "$T/err")" "bad.json.gz: corrupt gzip" "corrupt gzip reported by name"
 
+# Objects that are not CloudTrail records (lower-case keys, another log's
+# lines) are counted and reported, not dropped without a word.
+{
+	sed -n 1,2p "$S"
+	echo '{"eventname": "GetObject", "eventsource": "s3.amazonaws.com", "sourceipaddress": "198.51.100.9"}'
+	sed -n 3,4p "$S"
+} > "$T/lower.jsonl"
+out=$(imdsgate-detect -v "$T/lower.jsonl" 2>"$T/err")
+like "$(cat "$T/err")" "lower.jsonl: record 2 \(byte [0-9]+\): not a CloudTrail record" \
+    "an object with lower-case keys is reported with its position"
+like "$(cat "$T/err")" " 1 malformed or not CloudTrail" "and counted in the summary"
+is "$(printf '%s' "$out" | jq -r .count)" 2 "the records around it are all used"
+printf '{"Records":[{"eventID":"x","eventTime":"2026-11-20T10:00:00Z"},{"foo":1}]}' \
+    > "$T/rec.json"
+imdsgate-detect "$T/rec.json" >/dev/null 2>"$T/err"
+like "$(cat "$T/err")" "rec.json: record 1: not a CloudTrail record" \
+    "a Records member that is not a record is reported"
+
+# A first record without eventTime takes the next record's time, not 0.
+{
+	sed -n 3p "$S" | jq -c 'del(.eventTime) | .eventID = "first-notime"'
+	sed -n 1,2p "$S"
+	sed -n 4p "$S"
+} > "$T/notime.jsonl"
+out=$(imdsgate-detect --ip-ranges "$D/ip-ranges-small.json" "$T/notime.jsonl" 2>"$T/err")
+like "$(cat "$T/err")" "notime.jsonl: record 0: no usable eventTime .*using the time of the next record" \
+    "a first record without time is reported"
+is "$(printf '%s' "$out" | jq -r '[.event_ids[0], .first_seen] | join(" ")')" \
+    "first-notime 2026-11-20T10:00:00.000Z" \
+    "it is applied at the next record's time, not at 1970"
+jq -c 'del(.eventTime)' "$S" > "$T/untimed.jsonl"
+imdsgate-detect "$T/untimed.jsonl" >/dev/null 2>"$T/err"
+like "$(cat "$T/err")" "untimed.jsonl: no record has a usable time; 4 records skipped" \
+    "an input without any time is reported, not applied at 1970"
+
+# An empty file (or gzip of nothing, or blank lines) is an empty trail.
+: > "$T/empty.json"
+printf '' | gzip > "$T/empty.json.gz"
+printf '\n  \n' > "$T/blank.jsonl"
+for f in empty.json empty.json.gz blank.jsonl; do
+	imdsgate-detect "$T/$f" >/dev/null 2>"$T/err"
+	is "$?:$(cat "$T/err")" "0:" "$f: an empty trail, no error"
+done
+
 # A JSON lines file over the 32 MiB read window is parsed a window at a
 # time: same findings as the whole file through stdin, and record numbers
 # and byte offsets that run on across windows.

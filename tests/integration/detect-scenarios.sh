@@ -41,6 +41,59 @@ grep -v vpce- "$S/benign.jsonl" | sed 's/"sourceIPAddress": "AWS Internal"/"sour
 like "$(det "$T/b.jsonl" 2>/dev/null | types)" "OutsideAWS 192.0.2.1" \
     "an address in place of AWS Internal alarms"
 
+# Each benign form of issue 19 is what keeps it silent: without the
+# launch naming C's IPv6 address, or the IPv6 assignment on the attached
+# interface, the same trail alarms, saying why.
+drop RunInstances
+like "$(det "$T/b.jsonl" 2>/dev/null | types)" "InsideAWS 2600:1f18:1:2::5" \
+    "benign without the launch's IPv6 address alarms"
+drop AssignIpv6Addresses
+like "$(det "$T/b.jsonl" 2>/dev/null | jq -r .title)" \
+    "public IPv6 address, a class the session was not locked on, with no evidence" \
+    "benign without the IPv6 assignment alarms, and the title says why"
+
+# A lock taken at first use without evidence is named in later findings.
+f=$(det "$S/first-unproven.jsonl" 2>/dev/null)
+is "$(printf '%s' "$f" | jq -r .lock)" "first use, no evidence" \
+    "first-unproven: the lock is named as taken without evidence"
+like "$(printf '%s' "$f" | jq -r .title)" "locked on 18.236.253.47 at its first use with no evidence" \
+    "first-unproven: the title names the address locked on trust"
+is "$(det "$S/first-ec2.jsonl" 2>/dev/null | jq -r '.lock // "evidence"')" evidence \
+    "a lock from RunInstances is not called unproven"
+
+# The affiliated account and instance are named.
+f=$(det "$S/affiliated.jsonl" 2>/dev/null)
+is "$(printf '%s' "$f" | jq -r '"\(.source_account_id) \(.source_instance_id)"')" \
+    "222233334444 i-0ddd000000000000d" "affiliated: the other account's instance named"
+like "$(printf '%s' "$f" | jq -r .title)" "from instance i-0ddd000000000000d of affiliated account 222233334444" \
+    "affiliated: the title says so"
+is "$(det "$S/inside.jsonl" 2>/dev/null | jq -r '.source_account_id // "none"')" none \
+    "an address of no instance in the input names no account"
+
+# Task, pod and function findings name their workload.
+is "$(det "$S/task-inside.jsonl" 2>/dev/null | jq -r .task_id)" \
+    5c8f1a0e2b7d4c3e9f6a1b2c3d4e5f60 "task finding names the task"
+is "$(det "$S/pod-inside.jsonl" 2>/dev/null | jq -r '"\(.pod_name) \(.namespace) \(.service_account) \(.cluster) \(.node_instance_id)"')" \
+    "cart-7d9f8c6b5-x2kqv shop cart prod i-0eee000000000000e" \
+    "pod finding names the pod, its namespace, service account, cluster and node"
+is "$(det "$S/lambda-agent.jsonl" 2>/dev/null | jq -r .function_name)" ingest \
+    "Lambda finding names the function"
+like "$(det "$S/lambda-agent.jsonl" 2>/dev/null | jq -r .title)" \
+    "without the function's runtime agent \(exec-env/AWS_Lambda_python3.12\)" \
+    "Lambda finding says the runtime's agent is missing"
+is "$(det "$S/lambda-outside.jsonl" 2>/dev/null | jq -r .title)" \
+    "Lambda execution role credentials used from an address outside AWS's published ranges" \
+    "Lambda finding from outside AWS says so"
+
+# Without --ip-ranges nothing is known to be outside AWS: an outside
+# thief first is locked in (the blind spot --ip-ranges closes).
+is "$(imdsgate-detect "$S/first-outside.jsonl" 2>/dev/null | types)" \
+    "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS 15.188.1.10" \
+    "first-outside without --ip-ranges: the instance reported instead"
+is "$(det "$S/own-ranges.jsonl" 2>/dev/null | types)" \
+    "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS 198.18.0.5" \
+    "own-ranges without --own-ranges: the on-premises egress is outside AWS"
+
 # The proxy's process is attached to the finding.
 p=$(det --proxy-log "$S/first-proxy.proxy.log" "$S/first-proxy.jsonl" 2>/dev/null)
 is "$(printf '%s' "$p" | jq -c '.process')" \
@@ -63,12 +116,23 @@ is "$got" "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS 
 imdsgate:CredentialNotIssuedByProxy 1.2.3.4
 imdsgate:IMDSv1CredentialDelivery 1.2.3.4" "OTRF SSRF exfiltration, with the proxy log"
 got=$(det --user-agents agents.txt "$R/ec2_proxy_s3_exfiltration_2020-09-14011940.json" 2>/dev/null | types)
-is "$got" "" "OTRF without proxy log: attacker first, SDK agent: silent (blind spot)"
+is "$got" "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS 1.2.3.4" \
+    "OTRF without proxy log: the attacker first, but from outside AWS: reported (issue 19)"
 got=$(det --proxy-log "$R/stratus.proxy.log" "$R/aws.credential-access.ec2-steal-instance-credentials.json" 2>/dev/null | types)
 is "$got" "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS 18.236.253.47
 imdsgate:CredentialNotIssuedByProxy 18.236.253.47" "Stratus steal-instance-credentials, with the proxy log"
 got=$(det --threat-list threats.txt --user-agents agents.txt "$R/aws.credential-access.ec2-steal-instance-credentials.json" 2>/dev/null | types)
 is "$got" "imdsgate:UnexpectedUserAgent 18.236.253.47" "Stratus: its own user agent is not an SDK's"
+
+# Every Stratus Red Team capture, read alone with AWS's ranges: none holds
+# a theft the trail itself can show (the stolen credentials' first use is
+# the thief's, inside AWS), so none gives a finding.
+n=0 quiet=0
+for f in "$R"/stratus/*.json.gz; do
+	n=$((n + 1))
+	[ -z "$(det "$f" 2>/dev/null)" ] && quiet=$((quiet + 1))
+done
+is "$quiet of $n" "$n of $n" "every Stratus capture alone: no finding"
 
 # Usage errors.
 imdsgate-detect --format xml x >/dev/null 2>&1; is $? 2 "unknown format: exit 2"

@@ -50,6 +50,17 @@ is "$(printf '%s' "$out" | jq -r '"\(.type) \(.source_ip)"')" \
     "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS 172.31.200.9" \
     "endpoints: the VPC's endpoint binding is remembered"
 
+# The affiliated account's instance learnt in one run is named in the
+# next (its account kept with the session).
+A=$N/affiliated.jsonl
+grep -v 'GetObject' "$A" > "$T/aff1.jsonl"
+grep 'GetObject' "$A" > "$T/aff2.jsonl"
+imdsgate-detect --state "$T/a.db" "$T/aff1.jsonl" >/dev/null 2>&1
+out=$(imdsgate-detect --ip-ranges "$D/ip-ranges-small.json" --state "$T/a.db" "$T/aff2.jsonl" 2>/dev/null)
+is "$(printf '%s' "$out" | jq -r '"\(.source_account_id) \(.source_instance_id)"')" \
+    "222233334444 i-0ddd000000000000d" \
+    "affiliated: the other account's instance remembered across runs"
+
 # --follow: a file gets a new line, a directory a new object.
 mkdir "$T/trail"
 cp "$T/day1.jsonl" "$T/live.jsonl"

@@ -11,7 +11,7 @@ source "$top_srcdir/tests/lib/netns.sh"
 source "$top_srcdir/tests/lib/cgroup.sh"
 need_root
 need_cmd python3 unshare
-TOOL=$top_builddir/tests/sys/sys-tool
+TOOL=$(stage "$top_builddir/tests/sys/sys-tool")	# test users run it
 EXE=$(readlink -f "$TOOL")
 PY=/usr/bin/python3
 ns_setup

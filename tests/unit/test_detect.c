@@ -6,9 +6,12 @@
 #include <libdeflate.h>
 #include <stdint.h>
 
+#include "common/timefmt.h"
 #include "detect/ct_input.h"
 #include "detect/ct_json.h"
 #include "detect/detect_dedup.h"
+#include "detect/detect_hold.h"
+#include "detect/detect_owner.h"
 #include "detect/detect_vpc.h"
 #include "detect/iprange.h"
 #include "detect/session.h"
@@ -236,6 +239,157 @@ test_vpc(void)
 	detect_vpc_free(&m);
 }
 
+/* What the window applied, in order. */
+static char applied[64][16];
+static int napplied;
+
+static void
+hold_cb(const struct ct_event *ev, int64_t t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	if (napplied < 64)
+		snprintf(applied[napplied++], sizeof applied[0], "%.*s",
+		         (int)ev->f[CT_EVENTID].n, ev->f[CT_EVENTID].p);
+}
+
+static void
+hold_put(struct hold_piece *p, const char *id, int64_t t)
+{
+	struct ct_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.f[CT_EVENTID].p = id;
+	ev.f[CT_EVENTID].n = strlen(id);
+	ev.f[CT_SRCIP].p = "15.188.1.10";
+	ev.f[CT_SRCIP].n = 11;
+	hold_piece_add(p, &ev, t);
+}
+
+static const char *
+hold_order(void)
+{
+	static char out[256];
+	int i;
+
+	out[0] = '\0';
+	for (i = 0; i < napplied && strlen(out) + 20 < sizeof out; i++) {
+		if (i > 0)
+			strcat(out, " ");
+		strcat(out, applied[i]);
+	}
+	return out;
+}
+
+/* The reorder window (issue 19): pieces read out of order are applied in
+ * event-time order, ties by eventID; what came too late is counted. */
+static void
+test_hold(void)
+{
+	const int64_t m = 60000, t0 = 1700000000000LL;
+	struct hold_piece p;
+	struct hold h;
+
+	hold_init(&h);
+	napplied = 0;
+	hold_piece_open(&p, &h);
+	hold_put(&p, "c", t0 + 10 * m);
+	hold_put(&p, "b2", t0 + 5 * m);
+	hold_piece_close(&h, &p);
+	hold_piece_open(&p, &h);
+	hold_put(&p, "b1", t0 + 5 * m);
+	hold_put(&p, "a", t0);
+	hold_piece_close(&h, &p);
+	hold_advance(&h, hold_cb, NULL);
+	is_int(napplied, 0, "nothing applied while the window is open");
+	hold_piece_open(&p, &h);
+	hold_put(&p, "d", t0 + 26 * m);
+	hold_piece_close(&h, &p);
+	hold_advance(&h, hold_cb, NULL);
+	is_str(hold_order(), "a b1 b2", "older than the window: applied in order");
+	hold_piece_open(&p, &h);
+	hold_put(&p, "late", t0 + 1 * m);
+	hold_piece_close(&h, &p);
+	is_int((int)h.late, 1, "an event older than one applied is late");
+	hold_flush(&h, hold_cb, NULL);
+	is_str(hold_order(), "a b1 b2 late c d", "flush: the rest in order");
+	is_int((int)h.held, 0, "nothing held after flush");
+	/* Records waiting for a time take the next one's. */
+	hold_piece_open(&p, &h);
+	hold_put(&p, "x", HOLD_NOTIME);
+	hold_piece_settime(&p, t0 + 30 * m);
+	hold_put(&p, "y", t0 + 30 * m);
+	is_int((int)hold_piece_close(&h, &p), 0, "timed later: nothing dropped");
+	hold_piece_open(&p, &h);
+	hold_put(&p, "z", HOLD_NOTIME);
+	is_int((int)hold_piece_close(&h, &p), 1, "never timed: dropped");
+	napplied = 0;
+	hold_flush(&h, hold_cb, NULL);
+	is_str(hold_order(), "x y", "the untimed record applied at its time");
+	hold_free(&h);
+}
+
+/* Inputs are read in the order their events start (issue 19). */
+static void
+test_order(void)
+{
+	const char *lines = "{\"eventTime\":\"2026-11-20T10:05:00Z\"}\n"
+	                    "{\"eventTime\":\"2026-11-20T10:01:00Z\"}\n";
+	const char *lookup = "{\"Events\":[{\"CloudTrailEvent\":"
+	                     "\"{\\\"eventTime\\\":\\\"2026-11-20T09:00:00Z\\\"}\"}]}";
+	int64_t ms;
+
+	timefmt_parse("2024-08-02T08:20:00Z", 20, &ms);
+	ok(ct_order_stamp("/x/017622104382_CloudTrail_us-west-2_20240802T0820Z_"
+	                  "abc.json.gz") == ms,
+	   "a CloudTrail object's delivery stamp");
+	ok(ct_order_stamp("/x/20240802.json") == CT_ORDER_NONE,
+	   "no stamp in a plain name");
+	timefmt_parse("2026-11-20T10:01:00Z", 20, &ms);
+	ok(ct_order_scan(lines, strlen(lines)) == ms,
+	   "the earliest eventTime of the head");
+	timefmt_parse("2026-11-20T09:00:00Z", 20, &ms);
+	ok(ct_order_scan(lookup, strlen(lookup)) == ms,
+	   "an eventTime inside an escaped event string");
+	ok(ct_order_scan("{}", 2) == CT_ORDER_NONE, "no time: last");
+}
+
+/* Address classes, first-use locks and address owners (issue 19). */
+static void
+test_classes(void)
+{
+	struct session_table t;
+	struct owners o;
+	struct session *a, *b;
+	struct ip16 v4, v6, priv;
+
+	memset(&t, 0, sizeof t);
+	memset(&o, 0, sizeof o);
+	ip16_parse("15.188.1.10", 11, &v4);
+	ip16_parse("2600:1f18::5", 12, &v6);
+	ip16_parse("172.31.5.6", 10, &priv);
+	a = session_get(&t, "i-0aaa000000000000a", 19, 1);
+	session_add(a, &priv, SIP_KNOWN);
+	ok(!session_any(a, SIP_USED), "evidence alone is not a use");
+	session_add(a, &v4, SIP_LEARNED | SIP_USED);
+	ok(session_class_has(a, &v4, SIP_USED), "public IPv4 class in use");
+	ok(!session_class_has(a, &v6, 0xff), "public IPv6 class not held");
+	ok(session_unproven(a), "a first use without evidence is unproven");
+	session_add(a, &v4, SIP_KNOWN);
+	ok(!session_unproven(a), "evidence for it later proves it");
+	is_str(session_class_name(session_class(&v6)), "public IPv6",
+	       "class names for titles");
+	b = session_get(&t, "i-0bbb000000000000b", 19, 1);
+	owners_set(&o, &v4, a, 1);
+	session_add(b, &v4, SIP_LEARNED | SIP_USED);
+	owners_set(&o, &v4, b, 0);
+	ok(owners_get(&o, &v4) == a, "an owner from evidence is kept");
+	owners_set(&o, &priv, a, 1);
+	ok(owners_get(&o, &priv) == NULL, "private addresses have no owner");
+	owners_free(&o);
+	session_table_free(&t);
+}
+
 int
 main(void)
 {
@@ -245,5 +399,8 @@ main(void)
 	test_gzip();
 	test_forms();
 	test_vpc();
+	test_hold();
+	test_order();
+	test_classes();
 	tap_done();
 }
