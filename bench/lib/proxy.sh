@@ -19,6 +19,7 @@ PX_CONNS=${PX_CONNS:-16}
 PX_DUR=${PX_DUR:-3}
 PX_HOLD=${PX_HOLD:-1000}
 PX_PATH=${PX_PATH:-/latest/meta-data/iam/security-credentials/app-role}
+PX_PATH2=${PX_PATH2:-/latest/meta-data/instance-id}	# the "iid" runs
 SRV_CPU=${SRV_CPU:-0}
 CLI_CPU=${CLI_CPU:-1}
 TH=X-aws-ec2-metadata-token
@@ -116,14 +117,14 @@ px_tokens() {
 	done
 }
 
-# px_wrk TARGET ka|close CONNS KIND: one wrk run, recorded as
+# px_wrk TARGET ka|close CONNS KIND [PATH]: one wrk run, recorded as
 # px.TARGET.MODE.KIND.{rps,p50,p99} and the server's CPU per 100k
 px_wrk() {
-	local t=$1 mode=$2 conns=$3 kind=$4 line tok k v t0 t1
+	local t=$1 mode=$2 conns=$3 kind=$4 path=${5:-$PX_PATH} line tok k v t0 t1
 	local label=$t.$mode.$kind
 	tok=$(eval echo "\$TOK_$t")
 	t0=$(px_ticks "$t")
-	line=$(px_as "$t" env IMDS_TOKEN="$tok" BENCH_PATH="$PX_PATH" \
+	line=$(px_as "$t" env IMDS_TOKEN="$tok" BENCH_PATH="$path" \
 		BENCH_CLOSE=$([ "$mode" = close ] && echo 1 || echo 0) \
 		BENCH_LABEL="$label" taskset -c "$CLI_CPU" wrk -t1 -c"$conns" \
 		-d"${PX_DUR}s" -s "$TMPD/wrk-token.lua" "$(px_url "$t")" |
@@ -151,6 +152,10 @@ px_round() {
 		for t in a b c d; do
 			px_wrk "$t" "$mode" "$conns" "$kind"
 		done
+	done
+	# the other work of issue 18: a plain metadata leaf, at load
+	for t in a b c d; do
+		px_wrk "$t" "$mode" "$PX_CONNS" iid "$PX_PATH2"
 	done
 }
 

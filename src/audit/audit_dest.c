@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,6 +20,7 @@
 #include "common/log.h"
 
 #define AUDIT_WARN_EVERY 60            /* seconds between failure reports */
+#define AUDIT_BATCH_MAX (64 * 1024)    /* a batch is written at this size */
 #define AUDIT_SYSLOG_PRI (10 << 3 | 6) /* authpriv.info */
 #define AUDIT_SYSLOG_TAG "imdsgate-audit"
 
@@ -35,9 +35,14 @@ static struct {
 	time_t lastwarn;
 	int warned;
 	unsigned long dropped, dropped_reported;
+	/* batching (audit_dest_batch): records wait here for one write */
+	int batching;
+	struct buf batch;
+	unsigned nbatch; /* records in it */
+	int failed;      /* a record was dropped since the last flush */
+	void (*kick)(void *);
+	void *kick_arg;
 } ad = {.fd = -1, .syslog_path = "/dev/log"};
-
-static pthread_mutex_t ad_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void
 audit_dest_set_syslog_path(const char *p)
@@ -51,13 +56,41 @@ audit_dest_dropped(void)
 	return ad.dropped;
 }
 
+/* Why the file was refused, when errno alone would not say it. */
+static const char *audit_dest_why;
+
+/* An existing log must be a file of its own: never followed through a
+ * symbolic link (a user who can write the directory would otherwise point
+ * the root-started daemon at any file), never a FIFO or socket a user
+ * made (its reader would get every record), never a file with another
+ * hard link. Character devices only root can make (/dev/null). */
+static int
+audit_dest_check_file(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+		audit_dest_why = "not a regular file, refusing it";
+	else if (S_ISREG(st.st_mode) && st.st_nlink != 1)
+		audit_dest_why = "has other hard links, refusing it";
+	else
+		return fcntl(fd, F_SETFL, O_APPEND) == -1 ? -1 : 0;
+	errno = EPERM;
+	return -1;
+}
+
 /* Created 0640 whatever the umask: the log names users and processes. */
 static int
 audit_dest_open_file(const char *path)
 {
 	int fd;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC,
+	audit_dest_why = NULL;
+	fd = open(path,
+	          O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC |
+	              O_NOFOLLOW,
 	          0640);
 	if (fd != -1) {
 		if (fchmod(fd, 0640) == -1)
@@ -66,7 +99,30 @@ audit_dest_open_file(const char *path)
 	}
 	if (errno != EEXIST)
 		return -1;
-	return open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY |
+	                    O_NOFOLLOW | O_NONBLOCK);
+	if (fd == -1) {
+		if (errno == ELOOP)
+			audit_dest_why = "a symbolic link, refusing it";
+		else if (errno == ENXIO) /* a FIFO nobody reads yet */
+			audit_dest_why = "not a regular file, refusing it";
+		return -1;
+	}
+	if (audit_dest_check_file(fd) == -1) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* errno, or what audit_dest_open_file found wrong with the file. */
+static const char *
+audit_dest_strerror(int e)
+{
+	return audit_dest_why != NULL ? audit_dest_why : strerror(e);
 }
 
 /* A datagram socket connected to the syslog daemon, never blocking. */
@@ -123,7 +179,6 @@ audit_dest_close_fd(void)
 int
 audit_open(const char *spec, char *err, size_t errlen)
 {
-	pthread_mutex_lock(&ad_lock);
 	audit_dest_close_fd();
 	ad.dropped = ad.dropped_reported = 0;
 	ad.warned = 0;
@@ -136,7 +191,6 @@ audit_open(const char *spec, char *err, size_t errlen)
 		snprintf(ad.path, sizeof ad.path, "%s", spec);
 	} else {
 		ad.kind = AD_NONE;
-		pthread_mutex_unlock(&ad_lock);
 		snprintf(err, errlen,
 		         "audit log \"%s\": not an absolute path, "
 		         "syslog or stdout",
@@ -146,12 +200,10 @@ audit_open(const char *spec, char *err, size_t errlen)
 	/* syslog may come up after us: a missing socket is retried. */
 	if ((ad.fd = audit_dest_open_fd()) == -1 && ad.kind != AD_SYSLOG) {
 		snprintf(err, errlen, "audit log %s: %s", spec,
-		         strerror(errno));
+		         audit_dest_strerror(errno));
 		ad.kind = AD_NONE;
-		pthread_mutex_unlock(&ad_lock);
 		return -1;
 	}
-	pthread_mutex_unlock(&ad_lock);
 	return 0;
 }
 
@@ -162,36 +214,47 @@ audit_reopen(void)
 {
 	int fd;
 
-	pthread_mutex_lock(&ad_lock);
+	audit_dest_flush(); /* what is queued belongs to the old file */
 	if (ad.kind == AD_FILE || ad.kind == AD_SYSLOG) {
 		if ((fd = audit_dest_open_fd()) == -1)
-			log_warn(
-			    "audit log %s: reopen failed, keeping the old one",
-			    ad.kind == AD_FILE ? ad.path : ad.syslog_path);
+			log_warnx(
+			    "audit log %s: reopen failed, keeping the old "
+			    "one: %s",
+			    ad.kind == AD_FILE ? ad.path : ad.syslog_path,
+			    audit_dest_strerror(errno));
 		else {
 			audit_dest_close_fd();
 			ad.fd = fd;
 		}
 	}
-	pthread_mutex_unlock(&ad_lock);
+}
+
+/* Give the open log file to the daemon's user, so it can reopen it after
+ * the privilege drop: the descriptor, never the path (a path could have
+ * been swapped for a link since it was opened). */
+void
+audit_chown(uid_t uid, gid_t gid)
+{
+	if (ad.kind == AD_FILE && ad.fd != -1 && fchown(ad.fd, uid, gid) == -1)
+		log_warn("audit log %s: chown", ad.path);
 }
 
 void
 audit_close(void)
 {
-	pthread_mutex_lock(&ad_lock);
+	audit_dest_flush();
 	audit_dest_close_fd();
 	ad.kind = AD_NONE;
-	pthread_mutex_unlock(&ad_lock);
 }
 
 /* Report a failing destination at most once a minute, with a count. */
 static void
-audit_dest_failed(const char *what)
+audit_dest_failed(const char *what, unsigned n)
 {
 	struct timespec now;
 
-	ad.dropped++;
+	ad.failed = 1;
+	ad.dropped += n;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (ad.warned && now.tv_sec - ad.lastwarn < AUDIT_WARN_EVERY)
 		return;
@@ -237,18 +300,49 @@ audit_dest_syslog_header(struct buf *b)
 	         AUDIT_SYSLOG_TAG, (long)getpid());
 }
 
-static void
-audit_dest_write_locked(const char *json, size_t len)
+/* Lines (records, \n-terminated, or one syslog datagram) out in one
+ * write() or send(): 0, or -1 when they were dropped. */
+static int
+audit_dest_out(const char *p, size_t len, unsigned n)
 {
-	struct buf b;
-	ssize_t n;
+	ssize_t w;
 
-	if (ad.kind == AD_NONE)
-		return;
 	if (ad.fd == -1 && (ad.kind != AD_SYSLOG ||
 	                    (ad.fd = audit_dest_open_syslog()) == -1)) {
-		audit_dest_failed("not open");
-		return;
+		audit_dest_failed("not open", n);
+		return -1;
+	}
+	w = audit_dest_send(p, len);
+	if (w == (ssize_t)len)
+		return 0;
+	if (w >= 0 && ad.kind == AD_FILE)
+		audit_dest_untear(w);
+	if (w >= 0)
+		errno = EIO;
+	audit_dest_failed(w >= 0 ? "short write" : "write", n);
+	/* syslogd restarted: connect afresh for the next record. */
+	if (ad.kind == AD_SYSLOG && w < 0 && errno != EAGAIN)
+		audit_dest_close_fd();
+	return -1;
+}
+
+/* One record: syslog framing, or a line; sent now, or queued. */
+int
+audit_dest_write(const char *json, size_t len)
+{
+	struct buf b;
+	int r;
+
+	if (ad.kind == AD_NONE)
+		return -1;
+	if (ad.batching && ad.kind != AD_SYSLOG) {
+		buf_add(&ad.batch, json, len);
+		buf_addc(&ad.batch, '\n');
+		if (ad.nbatch++ == 0 && ad.kick != NULL)
+			ad.kick(ad.kick_arg);
+		if (ad.batch.len >= AUDIT_BATCH_MAX)
+			audit_dest_flush();
+		return 0;
 	}
 	buf_init(&b);
 	if (ad.kind == AD_SYSLOG)
@@ -256,24 +350,39 @@ audit_dest_write_locked(const char *json, size_t len)
 	buf_add(&b, json, len);
 	if (ad.kind != AD_SYSLOG)
 		buf_addc(&b, '\n');
-	n = audit_dest_send(b.data, b.len);
-	if (n != (ssize_t)b.len) {
-		if (n >= 0 && ad.kind == AD_FILE)
-			audit_dest_untear(n);
-		if (n >= 0)
-			errno = EIO;
-		audit_dest_failed(n >= 0 ? "short write" : "write");
-		/* syslogd restarted: connect afresh for the next record. */
-		if (ad.kind == AD_SYSLOG && n < 0 && errno != EAGAIN)
-			audit_dest_close_fd();
-	}
+	r = audit_dest_out(b.data, b.len, 1);
 	buf_free(&b);
+	return r;
 }
 
-void
-audit_dest_write(const char *json, size_t len)
+/* Write what is queued (one write()); -1 when it, or any record since the
+ * last flush, was dropped. */
+int
+audit_dest_flush(void)
 {
-	pthread_mutex_lock(&ad_lock);
-	audit_dest_write_locked(json, len);
-	pthread_mutex_unlock(&ad_lock);
+	int r;
+
+	if (ad.nbatch > 0) {
+		audit_dest_out(ad.batch.data, ad.batch.len, ad.nbatch);
+		buf_reset(&ad.batch);
+		ad.nbatch = 0;
+	}
+	r = ad.failed ? -1 : 0;
+	ad.failed = 0;
+	return r;
+}
+
+/* Batching: records wait for audit_dest_flush, which the caller runs once
+ * an event-loop turn (kick is called when a first record waits); NULL
+ * kick: write each record at once again. syslog is never batched (one
+ * datagram a record). */
+void
+audit_dest_batch(void (*kick)(void *), void *arg)
+{
+	audit_dest_flush();
+	ad.kick = kick;
+	ad.kick_arg = arg;
+	ad.batching = kick != NULL;
+	if (!ad.batching)
+		buf_free(&ad.batch);
 }

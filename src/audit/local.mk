@@ -1,29 +1,27 @@
 # Build fragment for the audit room (see Makefile.am): the audit log, its
-# tests, and the tests of the two things built on its records: the instance
-# poller (src/proxy) and the IMDSv1 report (src/detect).
+# tests, and the test of the IMDSv1 report (src/detect), built on its
+# records.
 libimdsgate_a_SOURCES += \
-	src/audit/audit.c src/audit/audit.h src/audit/audit_creds.c \
-	src/audit/audit_dest.c
+	src/audit/audit.h src/audit/audit_int.h src/audit/audit_record.c \
+	src/audit/audit_request.c src/audit/audit_credential.c \
+	src/audit/audit_instance.c src/audit/audit_error.c src/audit/audit_fold.c \
+	src/audit/audit_extract.c src/audit/audit_json.c src/audit/audit_dest.c
 
 check_PROGRAMS += tests/unit/test_audit tests/unit/test_audit_dest \
-	tests/unit/test_audit_v1report
+	tests/unit/test_audit_v1report tests/unit/test_audit_json
 tests_unit_test_audit_SOURCES = tests/unit/test_audit.c tests/unit/tap.h
 tests_unit_test_audit_LDADD = $(IMDSGATE_LIBS) -lm
 tests_unit_test_audit_dest_SOURCES = tests/unit/test_audit_dest.c tests/unit/tap.h
 tests_unit_test_audit_dest_LDADD = $(IMDSGATE_LIBS) -lm
 tests_unit_test_audit_v1report_SOURCES = tests/unit/test_audit_v1report.c tests/unit/tap.h
 tests_unit_test_audit_v1report_LDADD = $(IMDSGATE_LIBS) -lm
+tests_unit_test_audit_json_SOURCES = tests/unit/test_audit_json.c tests/unit/tap.h
+tests_unit_test_audit_json_LDADD = $(IMDSGATE_LIBS) -lm
 TESTS += tests/unit/test_audit tests/unit/test_audit_dest \
-	tests/unit/test_audit_v1report
+	tests/unit/test_audit_v1report tests/unit/test_audit_json
 
-# Runs the instance poller for tests/integration/audit-instinfo.sh.
-check_PROGRAMS += tests/unit/test_audit_instinfo
-tests_unit_test_audit_instinfo_SOURCES = tests/unit/test_audit_instinfo.c
-tests_unit_test_audit_instinfo_LDADD = $(IMDSGATE_LIBS) -lm
-
-AUDIT_INTEGRATION_TESTS = tests/integration/audit-instinfo.sh \
-	tests/integration/audit-shipping.sh tests/integration/audit-records.sh \
-	tests/integration/audit-rotation.sh
+AUDIT_INTEGRATION_TESTS = tests/integration/audit-shipping.sh tests/integration/audit-records.sh \
+	tests/integration/audit-rotation.sh tests/integration/audit-files.sh
 TESTS += $(AUDIT_INTEGRATION_TESTS)
 EXTRA_DIST += $(AUDIT_INTEGRATION_TESTS) tests/integration/zz-secret-scan.sh \
 	docs/audit-log.md examples/shipping/rsyslog-imdsgate.conf \

@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "common/addr.h"
@@ -103,29 +102,74 @@ conf_bool(const char *v, int *out)
 	return 0;
 }
 
-/* Seconds with an optional fraction ("2", "0.5") to milliseconds. */
+/* A number as people write it in a configuration: decimal digits, and
+ * for seconds one point with at most three decimals ("2", "0.5", ".5").
+ * Nothing else strtod would take (a sign, an exponent, hex, "inf",
+ * "nan"): "nan" once passed every range check and aborted the daemon
+ * later. Returns the value in units of 10^-decimals, or -1. */
+static long long
+conf_decimal(const char *v, int decimals)
+{
+	long long n = 0;
+	int frac = -1, digits = 0;
+
+	for (; *v != '\0'; v++) {
+		if (*v == '.' && frac < 0 && decimals > 0) {
+			frac = 0;
+			continue;
+		}
+		if (*v < '0' || *v > '9' || frac == decimals ||
+		    n > 1000000000000LL)
+			return -1;
+		n = n * 10 + (*v - '0');
+		digits++;
+		if (frac >= 0)
+			frac++;
+	}
+	if (digits == 0)
+		return -1;
+	for (frac = frac < 0 ? 0 : frac; frac < decimals; frac++)
+		n *= 10;
+	return n;
+}
+
+/* Seconds ("2", "0.5") to milliseconds, within the key's bounds. */
 static int
 conf_ms(const char *v, const struct conf_key *k, int *out)
 {
-	char *end;
-	double d = strtod(v, &end);
+	long long ms = conf_decimal(v, 3);
 
-	if (end == v || *end != '\0' || d * 1000 < k->min || d * 1000 > k->max)
+	if (ms < 0 || ms < k->min || ms > k->max)
 		return -1;
-	*out = (int)(d * 1000 + 0.5);
+	*out = (int)ms;
 	return 0;
 }
 
 static int
 conf_int(const char *v, const struct conf_key *k, int *out)
 {
-	char *end;
-	long l = strtol(v, &end, 10);
+	long long l = conf_decimal(v, 0);
 
-	if (end == v || *end != '\0' || l < k->min || l > k->max)
+	if (l < 0 || l < k->min || l > k->max)
 		return -1;
 	*out = (int)l;
 	return 0;
+}
+
+/* What a numeric key takes, for the error message. */
+static void
+conf_range(const struct conf_key *k, char *err, size_t errlen,
+           const char *value)
+{
+	if (k->type == CT_MS)
+		snprintf(err, errlen,
+		         "invalid value '%s' for %s: seconds from %g to %g",
+		         value, k->name, k->min / 1000.0, k->max / 1000.0);
+	else
+		snprintf(err, errlen,
+		         "invalid value '%s' for %s: a whole number from %ld "
+		         "to %ld",
+		         value, k->name, k->min, k->max);
 }
 
 struct conf_parse {
@@ -241,7 +285,10 @@ conf_cb(void *arg, const struct inifile_pos *pos, const char *section,
 		err[0] = '\0';
 		if (conf_set(arg, &conf_keys[i], value, err, errlen) == 0)
 			return 0;
-		if (err[0] == '\0')
+		if (err[0] == '\0' &&
+		    (conf_keys[i].type == CT_MS || conf_keys[i].type == CT_INT))
+			conf_range(&conf_keys[i], err, errlen, value);
+		else if (err[0] == '\0')
 			snprintf(err, errlen, "invalid value '%s' for %s",
 			         value, name);
 		return -1;

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -45,9 +46,29 @@ daemon_notify_ready(void)
 		sd_notify(0, "READY=1");
 }
 
+/* The instance poller's share of the configuration: the IPv4 upstream
+ * (else the IPv6 one), the time a request may take, the interval. */
+void
+daemon_instinfo_conf(struct instinfo_conf *ic, const struct conf *c)
+{
+	const struct sockaddr_storage *up = conf_upstream_for(c, AF_INET);
+
+	memset(ic, 0, sizeof *ic);
+	if (up == NULL)
+		up = conf_upstream_for(c, AF_INET6);
+	if (up != NULL) {
+		ic->upstream = *up;
+		ic->has_upstream = 1;
+	}
+	ic->timeout_ms = c->upstream_timeout_ms + c->connect_timeout_ms;
+	ic->poll_ms = c->instance_poll_ms;
+	ic->require_token = c->require_token;
+}
+
 int
 daemon_reload(struct daemon *d)
 {
+	struct instinfo_conf ic;
 	struct conf conf;
 	struct ruleset *rs;
 	char err[1024];
@@ -65,7 +86,8 @@ daemon_reload(struct daemon *d)
 	proxy_reload(d->px, &conf, rs);
 	audit_reopen();
 	if (d->inst != NULL) {
-		instinfo_set_conf(d->inst, &conf);
+		daemon_instinfo_conf(&ic, &conf);
+		instinfo_set_conf(d->inst, &ic);
 		instinfo_refresh(d->inst);
 	}
 	log_info("reloaded %s: %zu rule(s)", d->confpath, rules_count(rs));

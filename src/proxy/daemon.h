@@ -23,6 +23,10 @@ void daemon_ready(int foreground);
 void daemon_notify_ready(void);
 void daemon_signals(struct daemon *);
 void daemon_signals_free(struct daemon *);
+struct conf;
+struct instinfo_conf;
+/* The instance poller's configuration, out of the daemon's. */
+void daemon_instinfo_conf(struct instinfo_conf *, const struct conf *);
 /* Validate the whole new configuration and rule set, then swap; on any
  * error keep the old one and log why. Returns 0 or -1. */
 int daemon_reload(struct daemon *);

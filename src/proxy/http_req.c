@@ -4,6 +4,7 @@
  * disagree about where a request ends. */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "proxy/http.h"
@@ -17,14 +18,27 @@ struct http_hdrstate {
 
 #define HTTP_FAIL(r, s, w) ((r)->status = (s), (r)->why = (w), -1)
 
-/* RFC 9110 tchar: what a method or a header name may be made of. */
+/* RFC 9110 tchar: what a method or a header name may be made of. A
+ * table: it is asked for every byte of every header name. */
+static const unsigned char http_tchar[256] = {
+    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
+    ['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1,
+    ['`'] = 1, ['|'] = 1, ['~'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1,
+    ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1,
+    ['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1,
+    ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1,
+    ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1,
+    ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1,
+    ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1,
+    ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1,
+    ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1};
+
 int
 http_is_tchar(unsigned char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	return http_tchar[c];
 }
 
 /* A field value may hold SP, HTAB, visible ASCII and obs-text; never a
@@ -32,34 +46,11 @@ http_is_tchar(unsigned char c)
 int
 http_field_ok(const char *v, size_t len)
 {
-	size_t i;
+	const unsigned char *s = (const unsigned char *)v;
 
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)v[i];
-		if (c == '\t' || c == ' ' || (c > 0x20 && c != 0x7f))
-			continue;
-		return 0;
-	}
-	return 1;
-}
-
-/* Case-insensitive comparison of a header name with a known one. */
-int
-http_name_eq(const char *name, size_t len, const char *want)
-{
-	size_t i;
-
-	if (strlen(want) != len)
-		return 0;
-	for (i = 0; i < len; i++) {
-		char a = name[i], b = want[i];
-		if (a >= 'A' && a <= 'Z')
-			a = (char)(a - 'A' + 'a');
-		if (b >= 'A' && b <= 'Z')
-			b = (char)(b - 'A' + 'a');
-		if (a != b)
+	for (size_t i = 0; i < len; i++)
+		if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
 			return 0;
-	}
 	return 1;
 }
 
@@ -68,18 +59,14 @@ http_name_eq(const char *name, size_t len, const char *want)
 static long
 http_line_end(const char *buf, size_t len, size_t p)
 {
-	size_t i;
+	const char *cr = memchr(buf + p, '\r', len - p);
+	size_t end = cr != NULL ? (size_t)(cr - buf) : len;
 
-	for (i = p; i < len; i++) {
-		if (buf[i] == '\n')
-			return -2;
-		if (buf[i] == '\r') {
-			if (i + 1 >= len)
-				return -1;
-			return buf[i + 1] == '\n' ? (long)i : -2;
-		}
-	}
-	return -1;
+	if (memchr(buf + p, '\n', end - p) != NULL)
+		return -2;
+	if (cr == NULL || end + 1 >= len)
+		return -1;
+	return buf[end + 1] == '\n' ? (long)end : -2;
 }
 
 static enum http_method
@@ -190,21 +177,12 @@ http_content_length(const char *v, size_t len, struct http_req *r,
 	return 0;
 }
 
-/* One known header: record what the proxy needs, refuse what it must. */
+/* The two token headers (24 and 36 bytes long). */
 static int
-http_req_field(const char *n, size_t nlen, const char *v, size_t vlen,
-               struct http_req *r, struct http_hdrstate *st)
+http_req_token(const char *n, size_t nlen, const char *v, size_t vlen,
+               struct http_req *r)
 {
-	if (http_name_eq(n, nlen, "content-length"))
-		return http_content_length(v, vlen, r, st);
-	if (http_name_eq(n, nlen, "transfer-encoding"))
-		return HTTP_FAIL(r, 400, "Transfer-Encoding");
-	if (http_name_eq(n, nlen, "host")) {
-		if (++st->nhost > 1)
-			return HTTP_FAIL(r, 400, "duplicate Host");
-	} else if (http_name_eq(n, nlen, "connection"))
-		http_connection(v, vlen, st);
-	else if (http_name_eq(n, nlen, "x-aws-ec2-metadata-token")) {
+	if (http_name_eq(n, nlen, "x-aws-ec2-metadata-token")) {
 		if (r->has_token++ ||
 		    http_keep(r->token, sizeof r->token, v, vlen) == -1)
 			return HTTP_FAIL(r, 400, "bad token header");
@@ -213,14 +191,48 @@ http_req_field(const char *n, size_t nlen, const char *v, size_t vlen,
 		if (r->has_ttl++ ||
 		    http_keep(r->ttl, sizeof r->ttl, v, vlen) == -1)
 			return HTTP_FAIL(r, 400, "bad token TTL header");
-	} else if (http_name_eq(n, nlen, "x-forwarded-for"))
-		r->has_xff = 1;
-	else if (http_name_eq(n, nlen, "user-agent")) {
-		if (http_keep(r->user_agent, sizeof r->user_agent, v, vlen))
-			return HTTP_FAIL(r, 431, "User-Agent too long");
-	} else if (http_name_eq(n, nlen, "accept")) {
-		if (http_keep(r->accept, sizeof r->accept, v, vlen))
+	}
+	return 0;
+}
+
+/* One known header: record what the proxy needs, refuse what it must.
+ * The name's length picks the one candidate to compare. */
+static int
+http_req_field(const char *n, size_t nlen, const char *v, size_t vlen,
+               struct http_req *r, struct http_hdrstate *st)
+{
+	switch (nlen) {
+	case 4:
+		if (http_name_eq(n, nlen, "host") && ++st->nhost > 1)
+			return HTTP_FAIL(r, 400, "duplicate Host");
+		break;
+	case 6:
+		if (http_name_eq(n, nlen, "accept") &&
+		    http_keep(r->accept, sizeof r->accept, v, vlen))
 			return HTTP_FAIL(r, 431, "Accept too long");
+		break;
+	case 10:
+		if (http_name_eq(n, nlen, "connection"))
+			http_connection(v, vlen, st);
+		else if (http_name_eq(n, nlen, "user-agent") &&
+		         http_keep(r->user_agent, sizeof r->user_agent, v,
+		                   vlen))
+			return HTTP_FAIL(r, 431, "User-Agent too long");
+		break;
+	case 14:
+		if (http_name_eq(n, nlen, "content-length"))
+			return http_content_length(v, vlen, r, st);
+		break;
+	case 15:
+		if (http_name_eq(n, nlen, "x-forwarded-for"))
+			r->has_xff = 1;
+		break;
+	case 17:
+		if (http_name_eq(n, nlen, "transfer-encoding"))
+			return HTTP_FAIL(r, 400, "Transfer-Encoding");
+		break;
+	default:
+		return http_req_token(n, nlen, v, vlen, r);
 	}
 	return 0;
 }
@@ -307,7 +319,9 @@ http_req_parse(const char *buf, size_t len, struct http_req *r)
 {
 	long e;
 
-	memset(r, 0, sizeof *r);
+	memset(r, 0, offsetof(struct http_req, method_str));
+	r->method_str[0] = r->target[0] = r->token[0] = r->ttl[0] = '\0';
+	r->user_agent[0] = r->accept[0] = '\0';
 	e = http_line_end(buf, len, 0);
 	if (e == -2)
 		return HTTP_FAIL(r, 400, "bare CR or LF");

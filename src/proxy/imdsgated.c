@@ -298,10 +298,9 @@ start_privileged(const struct opts *o, struct conf *conf, int *fds,
 		exit(2);
 	}
 	if (audit_open(conf->audit, err, sizeof err) == -1)
-		fatalx("audit log %s: %s", conf->audit, err);
+		fatalx("%s", err);
 	/* the daemon reopens it on SIGHUP after the drop: make it its own */
-	if (conf->audit[0] == '/' && chown(conf->audit, pu->uid, pu->gid) == -1)
-		log_warn("chown %s", conf->audit);
+	audit_chown(pu->uid, pu->gid);
 	if (proxy_listen_open(conf, fds, err, sizeof err) == -1)
 		fatalx("%s", err);
 	return rs;
@@ -353,6 +352,7 @@ run_worker(const struct opts *o, struct conf *conf, struct ruleset *rs,
            const int *fds, char *confabs, int mfd)
 {
 	struct monitor_client *mc;
+	struct instinfo_conf ic;
 	struct daemon d;
 
 	if (monitor_client_wait(mfd) == -1)
@@ -365,7 +365,8 @@ run_worker(const struct opts *o, struct conf *conf, struct ruleset *rs,
 	d.px = proxy_new(d.base, conf, rs);
 	if (proxy_listen_start(d.px, fds, conf->nlisten) == -1)
 		fatalx("cannot listen");
-	d.inst = instinfo_start(d.base, conf);
+	daemon_instinfo_conf(&ic, conf);
+	d.inst = instinfo_start(d.base, &ic);
 	daemon_signals(&d);
 	daemon_ready(o->foreground);
 	monitor_client_ready(mc);

@@ -11,9 +11,11 @@
 
 #include "audit/audit.h"
 #include "common/log.h"
-#include "proxy/proxy.h"
-#include "proxy/token.h"
 #include "common/xmalloc.h"
+#include "proxy/proxy_int.h"
+#include "proxy/token.h"
+#include "rules/rules.h"
+#include "sys/peer.h"
 
 #define PROXY_EXPIRE_MS 60000 /* sweep expired tokens */
 
@@ -30,6 +32,44 @@ proxy_expire(evutil_socket_t fd, short ev, void *arg)
 	evtimer_add(px->expire_ev, &tv);
 }
 
+/* Dead connections are freed here, from the loop, after every callback
+ * that could still hold one has returned. */
+static void
+proxy_reap(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	proxy_client_reap(arg);
+}
+
+/* Folded refusals get their summary record a second after the first;
+ * the timer runs only while some are pending. */
+static void
+proxy_fold(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	if (audit_fold_flush(token_now_ms()) > 0)
+		proxy_fold_arm(arg);
+}
+
+void
+proxy_fold_arm(struct proxy *px)
+{
+	struct timeval tv = {1, 0};
+
+	if (!evtimer_pending(px->fold_ev, NULL))
+		evtimer_add(px->fold_ev, &tv);
+}
+
+/* client_timeout as libevent takes it, shared by every connection. */
+static void
+proxy_client_tv(struct proxy *px)
+{
+	px->client_tv.tv_sec = px->conf.client_timeout_ms / 1000;
+	px->client_tv.tv_usec = (px->conf.client_timeout_ms % 1000) * 1000;
+}
+
 struct proxy *
 proxy_new(struct event_base *base, const struct conf *conf,
           struct ruleset *rules)
@@ -39,10 +79,16 @@ proxy_new(struct event_base *base, const struct conf *conf,
 
 	px->base = base;
 	px->conf = *conf;
+	proxy_client_tv(px);
 	px->rules = rules;
 	px->tokens = token_new();
 	TAILQ_INIT(&px->conns);
+	TAILQ_INIT(&px->reap);
 	LIST_INIT(&px->uids);
+	px->reap_ev = event_new(base, -1, 0, proxy_reap, px);
+	px->fold_ev = evtimer_new(base, proxy_fold, px);
+	TAILQ_INIT(&px->commits);
+	proxy_turn_init(px);
 	px->expire_ev = evtimer_new(base, proxy_expire, px);
 	evtimer_add(px->expire_ev, &tv);
 	peer_set_process(conf->peer_process);
@@ -53,7 +99,13 @@ void
 proxy_free(struct proxy *px)
 {
 	while (!TAILQ_EMPTY(&px->conns))
-		proxy_client_free(TAILQ_FIRST(&px->conns));
+		proxy_client_lost(TAILQ_FIRST(&px->conns), NULL);
+	proxy_client_reap(px);
+	event_free(px->reap_ev);
+	audit_fold_flush(INT64_MAX); /* what is still folded, then forget */
+	event_free(px->fold_ev);
+	proxy_turn_free(px);
+	proxy_request_spares_free(px);
 	proxy_listen_stop(px);
 	proxy_pool_free(px);
 	if (px->pause_ev != NULL)
@@ -89,6 +141,7 @@ proxy_reload(struct proxy *px, const struct conf *conf, struct ruleset *rules)
 	px->conf.nlisten = old.nlisten;
 	memcpy(px->conf.user, old.user, sizeof old.user);
 	px->conf.peer_process = old.peer_process;
+	proxy_client_tv(px);
 }
 
 /* The stop bound expired: leave with whatever is still in flight. */
@@ -116,9 +169,8 @@ proxy_stop(struct proxy *px)
 	proxy_listen_stop(px);
 	for (c = TAILQ_FIRST(&px->conns); c != NULL; c = n) {
 		n = TAILQ_NEXT(c, entry);
-		if (c->req == NULL &&
-		    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-			proxy_client_free(c);
+		if (c->req == NULL && proxy_client_pending(c) == 0)
+			proxy_client_lost(c, NULL);
 	}
 	if (px->nconns == 0) {
 		event_base_loopexit(px->base, NULL);
@@ -126,63 +178,4 @@ proxy_stop(struct proxy *px)
 	}
 	px->stop_ev = evtimer_new(px->base, proxy_stop_timeout, px);
 	evtimer_add(px->stop_ev, &tv);
-}
-
-static struct proxy_uid *
-proxy_limits_uid(struct proxy *px, uid_t uid)
-{
-	struct proxy_uid *u;
-
-	LIST_FOREACH(u, &px->uids, entry)
-	if (u->uid == uid)
-		return u;
-	u = xcalloc(1, sizeof *u);
-	u->uid = uid;
-	LIST_INSERT_HEAD(&px->uids, u, entry);
-	return u;
-}
-
-/* Log a refusal at most once a second: a flood must not flood the log. */
-static void
-proxy_limits_log(struct proxy *px, const char *what, struct pconn *c)
-{
-	int64_t now = token_now_ms();
-
-	if (now - px->last_limit_log < 1000)
-		return;
-	px->last_limit_log = now;
-	log_warnx("%s: %s reached, refusing with 503", c->client_str, what);
-	audit_error("connection limit", what);
-}
-
-int
-proxy_limits_take(struct proxy *px, struct pconn *c)
-{
-	if (px->nconns > px->conf.max_connections) {
-		proxy_limits_log(px, "max_connections", c);
-		return -1;
-	}
-	if (!c->peer_ok)
-		return 0;
-	c->uidc = proxy_limits_uid(px, c->peer.uid);
-	if (c->uidc->count >= px->conf.max_connections_per_uid) {
-		proxy_limits_log(px, "max_connections_per_uid", c);
-		c->uidc->count++;
-		return -1;
-	}
-	c->uidc->count++;
-	return 0;
-}
-
-void
-proxy_limits_release(struct proxy *px, struct pconn *c)
-{
-	(void)px;
-	if (c->uidc == NULL)
-		return;
-	if (--c->uidc->count == 0) {
-		LIST_REMOVE(c->uidc, entry);
-		free(c->uidc);
-	}
-	c->uidc = NULL;
 }

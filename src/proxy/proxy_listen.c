@@ -24,7 +24,7 @@
 
 #include "common/addr.h"
 #include "common/log.h"
-#include "proxy/proxy.h"
+#include "proxy/proxy_int.h"
 #include "sys/privs.h"
 
 #define PROXY_UNPRIV_PORT_START "/proc/sys/net/ipv4/ip_unprivileged_port_start"
@@ -215,11 +215,27 @@ proxy_listen_error(struct evconnlistener *l, void *arg)
 	evtimer_add(px->pause_ev, &tv);
 }
 
+/* Small socket buffers for every accepted connection (they inherit the
+ * listener's): IMDS requests and answers are a few kB, and the kernel
+ * memory a client can make us hold (answers it does not read, requests
+ * we do not read yet) is charged to the daemon, so it must stay small
+ * whatever autotuning would do. */
+static void
+proxy_listen_bufs(int fd)
+{
+	int n = PROXY_CLIENT_SOCKBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &n, sizeof n) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &n, sizeof n) == -1)
+		log_warn("listener: socket buffer sizes");
+}
+
 int
 proxy_listen_start(struct proxy *px, const int *fds, int nfds)
 {
 	px->pause_ev = evtimer_new(px->base, proxy_listen_resume, px);
 	for (int i = 0; i < nfds; i++) {
+		proxy_listen_bufs(fds[i]);
 		px->lis[i] = evconnlistener_new(
 		    px->base, proxy_listen_accept, px,
 		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fds[i]);

@@ -1,31 +1,31 @@
-/* Keep-alive connections toward the IMDS, per upstream address: the IMDS
+/* Connections toward the IMDS, kept alive per upstream address: the IMDS
  * throttles and limits simultaneous connections, so the proxy must not
- * open one per request. An idle connection that hears anything (EOF, a
- * stray byte) is simply dropped. */
+ * open one per request. A connection is read with our own read event (no
+ * FIONREAD before every read, as libevent's bufferevent does), written
+ * straight to the socket, the bufferevent kept for connecting and for what
+ * a full socket does not take. An idle connection that hears anything
+ * (EOF, a stray byte) or stays idle too long is simply dropped. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "common/addr.h"
-#include "proxy/proxy.h"
 #include "common/xmalloc.h"
+#include "proxy/proxy_int.h"
 
 #define PROXY_POOL_IDLE_MS 10000
-
-struct proxy_idle {
-	struct bufferevent *bev;
-	struct proxy_pool *pool;
-	struct proxy_idle *next;
-};
+#define PROXY_UPCONN_READ (16 * 1024) /* a read() at most */
 
 struct proxy_pool {
 	struct sockaddr_storage addr;
-	struct proxy_idle *idle;
+	struct proxy_upconn *idle;
 	int nidle;
 	struct proxy_pool *next;
 };
@@ -45,102 +45,142 @@ proxy_pool_find(struct proxy *px, const struct sockaddr_storage *addr)
 	return p;
 }
 
-static void
-proxy_pool_unlink(struct proxy_idle *i)
+void
+proxy_upconn_free(struct proxy_upconn *uc)
 {
-	struct proxy_idle **pp;
+	event_free(uc->rev);
+	evbuffer_free(uc->in);
+	bufferevent_free(uc->bev); /* closes the socket */
+	free(uc);
+}
 
-	for (pp = &i->pool->idle; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == i) {
-			*pp = i->next;
-			i->pool->nidle--;
+static void
+proxy_pool_unlink(struct proxy_upconn *uc)
+{
+	struct proxy_upconn **pp;
+
+	for (pp = &uc->pool->idle; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == uc) {
+			*pp = uc->next;
+			uc->pool->nidle--;
 			return;
 		}
 }
 
-/* Anything on an idle connection ends it: the IMDS closed it, or sent
- * something no request asked for. */
-static void
-proxy_pool_idle_event(struct bufferevent *bev, short what, void *arg)
+/* One read() into the connection's input: 1 bytes came, 0 EOF, -1 an
+ * error (errno), 2 nothing yet. */
+int
+proxy_upconn_fill(struct proxy_upconn *uc)
 {
-	struct proxy_idle *i = arg;
+	struct evbuffer_iovec v;
+	ssize_t n;
 
-	(void)what;
-	proxy_pool_unlink(i);
-	bufferevent_free(bev);
-	free(i);
+	if (evbuffer_reserve_space(uc->in, PROXY_UPCONN_READ, &v, 1) < 1)
+		return -1;
+	n = read(event_get_fd(uc->rev), v.iov_base, v.iov_len);
+	if (n <= 0) {
+		evbuffer_commit_space(uc->in, NULL, 0);
+		if (n == 0)
+			return 0;
+		return errno == EAGAIN || errno == EINTR ? 2 : -1;
+	}
+	v.iov_len = (size_t)n;
+	evbuffer_commit_space(uc->in, &v, 1);
+	return 1;
 }
 
+/* The connection's read event: its request's, or, idle, the end of it
+ * (anything on an idle connection, or the idle time up, drops it). */
 static void
-proxy_pool_idle_read(struct bufferevent *bev, void *arg)
+proxy_upconn_readable(evutil_socket_t fd, short what, void *arg)
 {
-	proxy_pool_idle_event(bev, BEV_EVENT_ERROR, arg);
+	struct proxy_upconn *uc = arg;
+
+	(void)fd;
+	if (uc->up != NULL) {
+		proxy_upstream_readable(uc->up, what);
+		return;
+	}
+	proxy_pool_unlink(uc);
+	proxy_upconn_free(uc);
 }
 
-struct bufferevent *
+static struct proxy_upconn *
+proxy_upconn_new(struct proxy *px, const struct sockaddr_storage *addr)
+{
+	struct proxy_upconn *uc = xcalloc(1, sizeof *uc);
+	int fd;
+
+	uc->bev = bufferevent_socket_new(px->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (uc->bev == NULL ||
+	    bufferevent_socket_connect(uc->bev, (const struct sockaddr *)addr,
+	                               (int)addr_len(addr)) == -1) {
+		if (uc->bev != NULL)
+			bufferevent_free(uc->bev);
+		free(uc);
+		return NULL;
+	}
+	fd = bufferevent_getfd(uc->bev);
+	uc->in = evbuffer_new();
+	uc->rev = event_new(px->base, fd, EV_READ | EV_PERSIST,
+	                    proxy_upconn_readable, uc);
+	uc->pool = proxy_pool_find(px, addr);
+	return uc;
+}
+
+/* An idle connection to addr (*reused set), or a new one being made. */
+struct proxy_upconn *
 proxy_pool_get(struct proxy *px, const struct sockaddr_storage *addr,
                int *reused)
 {
 	struct proxy_pool *p = proxy_pool_find(px, addr);
-	struct proxy_idle *i;
-	struct bufferevent *bev;
+	struct proxy_upconn *uc;
 
-	if ((i = p->idle) != NULL) {
-		p->idle = i->next;
+	if ((uc = p->idle) != NULL) {
+		p->idle = uc->next;
 		p->nidle--;
-		bev = i->bev;
-		free(i);
+		uc->next = NULL;
+		event_remove_timer(uc->rev); /* still read: no epoll_ctl */
 		*reused = 1;
-		return bev;
+		return uc;
 	}
 	*reused = 0;
-	bev = bufferevent_socket_new(px->base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL)
-		return NULL;
-	if (bufferevent_socket_connect(bev, (const struct sockaddr *)addr,
-	                               (int)addr_len(addr)) == -1) {
-		bufferevent_free(bev);
-		return NULL;
-	}
-	return bev;
+	return proxy_upconn_new(px, addr);
 }
 
+/* Back to the pool, watched for EOF and the idle time, or closed. */
 void
-proxy_pool_put(struct proxy *px, const struct sockaddr_storage *addr,
-               struct bufferevent *bev)
+proxy_pool_put(struct proxy *px, struct proxy_upconn *uc)
 {
-	struct proxy_pool *p = proxy_pool_find(px, addr);
-	struct proxy_idle *i;
+	struct proxy_pool *p = uc->pool;
 	struct timeval tv = {PROXY_POOL_IDLE_MS / 1000, 0};
 
-	if (p->nidle >= PROXY_POOL_IDLE || px->stopping) {
-		bufferevent_free(bev);
+	uc->up = NULL;
+	if (p->nidle >= PROXY_POOL_IDLE || px->stopping ||
+	    evbuffer_get_length(uc->in) > 0) {
+		proxy_upconn_free(uc);
 		return;
 	}
-	i = xcalloc(1, sizeof *i);
-	i->bev = bev;
-	i->pool = p;
-	i->next = p->idle;
-	p->idle = i;
+	bufferevent_setcb(uc->bev, NULL, NULL, NULL, NULL);
+	/* writes go straight to the socket when it is reused */
+	bufferevent_disable(uc->bev, EV_READ | EV_WRITE);
+	uc->next = p->idle;
+	p->idle = uc;
 	p->nidle++;
-	bufferevent_set_timeouts(bev, &tv, NULL);
-	bufferevent_setcb(bev, proxy_pool_idle_read, NULL,
-	                  proxy_pool_idle_event, i);
-	bufferevent_enable(bev, EV_READ);
+	event_add(uc->rev, &tv);
 }
 
 void
 proxy_pool_free(struct proxy *px)
 {
 	struct proxy_pool *p, *pn;
-	struct proxy_idle *i, *in;
+	struct proxy_upconn *uc, *un;
 
 	for (p = px->pools; p != NULL; p = pn) {
 		pn = p->next;
-		for (i = p->idle; i != NULL; i = in) {
-			in = i->next;
-			bufferevent_free(i->bev);
-			free(i);
+		for (uc = p->idle; uc != NULL; uc = un) {
+			un = uc->next;
+			proxy_upconn_free(uc);
 		}
 		free(p);
 	}

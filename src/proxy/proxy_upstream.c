@@ -1,16 +1,18 @@
-/* The upstream side of one request: send the rebuilt request to the IMDS
- * for the client's address family, parse the answer's head strictly, and
- * stream the body back (or buffer it, bounded, when the proxy must read
- * it: credentials for the audit, tokens for the token table). Connect
+/* The upstream side of one request: send the request to the IMDS for the
+ * client's address family, parse the answer's head strictly, and hand
+ * the head and the body to the request that started it (which decides
+ * whether the body is held or streamed, and may pause it). Connect
  * failure or reset is a 502, silence a 504, never a hang. Both limits are
  * deadlines, not idle timeouts: an upstream that trickles a byte now and
  * then must not hold the client (upstream_timeout for the whole head,
- * upstream_body_timeout for the whole body). */
+ * upstream_body_timeout for the whole body). This side knows nothing of
+ * the client connection. */
 #include "config.h"
 
-#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -18,31 +20,25 @@
 
 #include "common/addr.h"
 #include "common/log.h"
-#include "proxy/proxy.h"
-#include "proxy/token.h"
 #include "common/xmalloc.h"
-
-#define PROXY_DEFAULT_TTL 21600 /* IMDS's maximum, if none is said */
+#include "proxy/proxy_int.h"
 
 struct pupstream {
 	struct proxy *px;
-	struct preq *r;
-	struct bufferevent *bev;
+	const struct pupstream_cb *cb;
+	void *arg;
+	struct pupstream_req req; /* kept by the request while we live */
+	struct proxy_upconn *uc;  /* the connection (proxy_pool.c) */
 	struct sockaddr_storage addr;
 	int reused;
 	int got; /* any response byte */
 	int head_done;
-	int head_sent;
+	int paused; /* the request asked us to wait */
 	struct http_resp resp;
-	struct buf head; /* filtered, for the client */
-	int64_t left;    /* body bytes to go, -1: EOF */
-	int buffer;      /* read the body whole */
-	size_t cap;
-	struct buf body;
+	int64_t left;           /* body bytes to go, -1: EOF */
 	struct event *deadline; /* head, then body */
 };
 
-static void proxy_upstream_read(struct bufferevent *, void *);
 static void proxy_upstream_event(struct bufferevent *, short, void *);
 static void proxy_upstream_expire(evutil_socket_t, short, void *);
 
@@ -61,20 +57,14 @@ proxy_upstream_arm(struct pupstream *up, int ms)
 static void
 proxy_upstream_release(struct pupstream *up, int reusable)
 {
-	if (up->r != NULL)
-		up->r->up = NULL;
 	if (up->deadline != NULL)
 		event_free(up->deadline);
-	if (up->bev != NULL) {
+	if (up->uc != NULL) {
 		if (reusable)
-			proxy_pool_put(up->px, &up->addr, up->bev);
+			proxy_pool_put(up->px, up->uc);
 		else
-			bufferevent_free(up->bev);
+			proxy_upconn_free(up->uc);
 	}
-	buf_free(&up->head);
-	if (up->body.data != NULL)
-		explicit_bzero(up->body.data, up->body.cap);
-	buf_free(&up->body);
 	free(up);
 }
 
@@ -87,29 +77,60 @@ proxy_upstream_abort(struct pupstream *up)
 void
 proxy_upstream_resume(struct pupstream *up)
 {
-	if (up->head_done && !up->buffer && up->bev != NULL)
-		bufferevent_enable(up->bev, EV_READ);
+	if (up->paused && up->uc != NULL) {
+		up->paused = 0;
+		event_add(up->uc->rev, NULL);
+	}
 }
 
-/* Give up on the upstream: a clean local answer when nothing was sent
- * yet, else cut the client connection (a truncated body must not look
- * complete). */
+/* Give up on the upstream and tell the request (which may answer the
+ * client at once: nothing of us is touched after). */
 static void
 proxy_upstream_fail(struct pupstream *up, int status, const char *why)
 {
-	struct preq *r = up->r;
-	int sent = up->head_sent;
+	const struct pupstream_cb *cb = up->cb;
+	void *arg = up->arg;
 	char a[ADDR_STRLEN];
 
 	log_warnx("upstream %s: %s", addr_fmt(&up->addr, a, sizeof a), why);
 	proxy_upstream_release(up, 0);
-	if (!sent) {
-		proxy_request_reply(r, status, why, 0);
-		return;
+	cb->fail(arg, status, why);
+}
+
+/* "Host: ADDRESS\r\n" for an upstream, formatted once per address. */
+static const char *
+proxy_upstream_host(const struct sockaddr_storage *ss, size_t *len)
+{
+	static struct {
+		struct sockaddr_storage addr;
+		char line[ADDR_STRLEN + 16];
+		size_t len;
+	} cache[2];
+	static int next;
+	char host[ADDR_STRLEN];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (cache[i].len > 0 && addr_eq(&cache[i].addr, ss))
+			break;
+	if (i == 2) {
+		i = next, next = !next;
+		cache[i].addr = *ss;
+		cache[i].len = (size_t)snprintf(
+		    cache[i].line, sizeof cache[i].line, "Host: %s\r\n",
+		    addr_ipfmt(ss, host, sizeof host));
 	}
-	r->reason = why;
-	r->keepalive = 0;
-	proxy_request_finish(r);
+	*len = cache[i].len;
+	return cache[i].line;
+}
+
+/* name: value\r\n, without printf. */
+static void
+proxy_upstream_header(struct buf *b, const char *name, const char *value)
+{
+	buf_addstr(b, name);
+	buf_addstr(b, value);
+	buf_add(b, "\r\n", 2);
 }
 
 /* The request line and the few headers the IMDS needs; nothing else of
@@ -117,189 +138,155 @@ proxy_upstream_fail(struct pupstream *up, int status, const char *why)
 static void
 proxy_upstream_request(struct pupstream *up, struct buf *b)
 {
-	const struct http_req *h = &up->r->http;
-	char host[ADDR_STRLEN];
+	const struct http_req *h = up->req.http;
+	const char *host;
+	size_t hlen;
 
-	buf_addf(b, "%s %s HTTP/1.1\r\nHost: %s\r\n", h->method_str,
-	         up->r->upath, addr_ipfmt(&up->addr, host, sizeof host));
+	buf_addstr(b, h->method_str);
+	buf_addc(b, ' ');
+	buf_addstr(b, up->req.path);
+	buf_add(b, " HTTP/1.1\r\n", 11);
+	host = proxy_upstream_host(&up->addr, &hlen);
+	buf_add(b, host, hlen);
 	if (h->has_token)
-		buf_addf(b, "X-aws-ec2-metadata-token: %s\r\n", h->token);
+		proxy_upstream_header(b,
+		                      "X-aws-ec2-metadata-token: ", h->token);
 	if (h->has_ttl)
-		buf_addf(b, "X-aws-ec2-metadata-token-ttl-seconds: %s\r\n",
-		         h->ttl);
+		proxy_upstream_header(
+		    b, "X-aws-ec2-metadata-token-ttl-seconds: ", h->ttl);
 	if (h->user_agent[0] != '\0')
-		buf_addf(b, "User-Agent: %s\r\n", h->user_agent);
+		proxy_upstream_header(b, "User-Agent: ", h->user_agent);
 	if (h->accept[0] != '\0')
-		buf_addf(b, "Accept: %s\r\n", h->accept);
+		proxy_upstream_header(b, "Accept: ", h->accept);
 	if (h->method == HTTP_PUT)
-		buf_addstr(b, "Content-Length: 0\r\n");
-	buf_addstr(b, "\r\n");
+		buf_add(b, "Content-Length: 0\r\n", 19);
+	buf_add(b, "\r\n", 2);
+}
+
+/* On a kept-alive connection the request goes straight to the socket:
+ * libevent is asked to write only what it does not take at once (no
+ * epoll_ctl per request). */
+static void
+proxy_upstream_send(struct pupstream *up, const char *p, size_t len)
+{
+	struct bufferevent *bev = up->uc->bev;
+	ssize_t n = write(bufferevent_getfd(bev), p, len);
+
+	if (n < 0)
+		n = 0; /* an error shows on the read side */
+	if ((size_t)n < len) {
+		evbuffer_add(bufferevent_get_output(bev), p + n,
+		             len - (size_t)n);
+		bufferevent_enable(bev, EV_WRITE);
+	}
 }
 
 static int
 proxy_upstream_connect(struct pupstream *up)
 {
+	static struct buf b; /* reused: one request at a time */
 	const struct conf *conf = &up->px->conf;
 	struct timeval wt;
-	struct buf b;
 
-	up->bev = proxy_pool_get(up->px, &up->addr, &up->reused);
-	if (up->bev == NULL)
+	up->uc = proxy_pool_get(up->px, &up->addr, &up->reused);
+	if (up->uc == NULL)
 		return -1;
+	up->uc->up = up;
 	wt.tv_sec = conf->connect_timeout_ms / 1000;
 	wt.tv_usec = (conf->connect_timeout_ms % 1000) * 1000;
 	/* no read timeout: every byte would re-arm it; the deadline rules */
-	bufferevent_set_timeouts(up->bev, NULL, &wt);
+	bufferevent_set_timeouts(up->uc->bev, NULL, &wt);
 	/* a fresh connection re-arms it once connected (the backstop here
 	 * leaves the connect to connect_timeout) */
 	proxy_upstream_arm(up, conf->upstream_timeout_ms +
 	                           (up->reused ? 0 : conf->connect_timeout_ms));
-	bufferevent_setcb(up->bev, proxy_upstream_read, NULL,
-	                  proxy_upstream_event, up);
-	buf_init(&b);
+	bufferevent_setcb(up->uc->bev, NULL, NULL, proxy_upstream_event, up);
+	buf_reset(&b);
 	proxy_upstream_request(up, &b);
-	bufferevent_write(up->bev, b.data, b.len);
-	explicit_bzero(b.data, b.len);
-	buf_free(&b);
-	bufferevent_enable(up->bev, EV_READ | EV_WRITE);
+	if (up->reused)
+		proxy_upstream_send(up, b.data, b.len);
+	else {
+		bufferevent_write(up->uc->bev, b.data, b.len);
+		bufferevent_enable(up->uc->bev, EV_WRITE);
+		event_add(up->uc->rev, NULL);
+	}
+	explicit_bzero(b.data, b.len); /* it held the client's token */
 	return 0;
 }
 
-void
-proxy_upstream_forward(struct preq *r)
+/* NULL when no connection could be started (logged). */
+struct pupstream *
+proxy_upstream_start(struct proxy *px, const struct sockaddr_storage *ss,
+                     const struct pupstream_req *req,
+                     const struct pupstream_cb *cb, void *arg)
 {
-	const struct sockaddr_storage *ss;
-	struct pupstream *up;
+	struct pupstream *up = xcalloc(1, sizeof *up);
+	char a[ADDR_STRLEN];
 
-	ss = conf_upstream_for(&r->c->px->conf, r->c->dst.ss_family);
-	if (ss == NULL) {
-		proxy_request_reply(r, 502, "no upstream for this family", 0);
-		return;
-	}
-	up = xcalloc(1, sizeof *up);
-	up->px = r->c->px;
-	up->r = r;
+	up->px = px;
+	up->cb = cb;
+	up->arg = arg;
+	up->req = *req;
 	up->addr = *ss;
-	buf_init(&up->head);
-	buf_init(&up->body);
-	r->up = up;
-	if (proxy_upstream_connect(up) == -1)
-		proxy_upstream_fail(up, 502, "cannot connect upstream");
+	if (proxy_upstream_connect(up) == -1) {
+		log_warnx("upstream %s: cannot connect upstream",
+		          addr_fmt(&up->addr, a, sizeof a));
+		proxy_upstream_release(up, 0);
+		return NULL;
+	}
+	return up;
 }
 
-/* Head to the client, framed by us: the length we know, keep-alive as
- * the client asked. */
-static void
-proxy_upstream_send_head(struct pupstream *up, int64_t len)
-{
-	struct buf b;
-
-	buf_init(&b);
-	buf_add(&b, up->head.data, up->head.len);
-	if (len >= 0)
-		buf_addf(&b, "Content-Length: %" PRId64 "\r\n", len);
-	if (!up->r->keepalive)
-		buf_addstr(&b, "Connection: close\r\n");
-	buf_addstr(&b, "\r\n");
-	proxy_client_send(up->r->c, b.data, b.len);
-	buf_free(&b);
-	up->head_sent = 1;
-}
-
-/* The token the IMDS just issued: remember its hash, owner and expiry. */
-static void
-proxy_upstream_learn(struct pupstream *up)
-{
-	struct preq *r = up->r;
-	long ttl = up->resp.token_ttl;
-	size_t len = up->body.len;
-
-	if (ttl < 0)
-		ttl = PROXY_DEFAULT_TTL;
-	while (len > 0 && (up->body.data[len - 1] == '\n' ||
-	                   up->body.data[len - 1] == '\r'))
-		len--;
-	token_add(up->px->tokens, up->body.data, len, r->c->peer.uid,
-	          token_now_ms() + (int64_t)ttl * 1000);
-}
-
-/* The body is complete: send what was held back, release the upstream
- * (back to the pool when it can carry another request), finish. */
+/* The body is complete: back to the pool when the connection can carry
+ * another request, then tell the request. */
 static void
 proxy_upstream_complete(struct pupstream *up)
 {
-	struct preq *r = up->r;
-	struct evbuffer *in = bufferevent_get_input(up->bev);
+	const struct pupstream_cb *cb = up->cb;
+	void *arg = up->arg;
+	struct evbuffer *in = up->uc->in;
 	int reusable;
 
-	if (up->buffer) {
-		if (r->is_token_put && up->resp.status == 200)
-			proxy_upstream_learn(up);
-		proxy_upstream_send_head(up, (int64_t)up->body.len);
-		proxy_client_send(r->c, up->body.data, up->body.len);
-		r->bytes = up->body.len;
-		if (r->is_cred && up->resp.status == 200) {
-			r->cred = xmalloc(up->body.len + 1);
-			memcpy(r->cred, up->body.data, up->body.len);
-			r->credlen = up->body.len;
-		}
-	}
 	reusable = !up->resp.close && up->left == 0 &&
 	           evbuffer_get_length(in) == 0 && !up->px->stopping;
 	proxy_upstream_release(up, reusable);
-	proxy_request_finish(r);
+	cb->done(arg);
 }
 
-/* Decide how the body travels once the head is known. */
+/* The head is known: how long the body is, then the request's say. */
 static int
 proxy_upstream_head(struct pupstream *up, const char *head, size_t n)
 {
-	struct preq *r = up->r;
 	const struct http_resp *s = &up->resp;
-	int bodyless =
-	    r->http.method == HTTP_HEAD || s->status == 204 || s->status == 304;
+	int bodyless = up->req.http->method == HTTP_HEAD || s->status == 204 ||
+	               s->status == 304;
 
-	r->status = s->status;
-	http_resp_filter(head, n, &up->head);
 	if (bodyless)
 		up->left = 0;
 	else if (s->chunked)
 		return -1;
 	else
 		up->left = s->content_length;
-	up->buffer =
-	    !bodyless && (r->is_cred || r->is_token_put || up->left < 0);
-	up->cap = r->is_cred || r->is_token_put ? PROXY_MAX_CRED_BODY
-	                                        : PROXY_MAX_BODY;
-	if (up->left > (int64_t)up->cap)
-		return -1;
-	if (!up->buffer)
-		proxy_upstream_send_head(up, s->content_length);
-	return 0;
+	return up->cb->head(up->arg, s, head, n, up->left);
 }
 
-/* Body bytes: into the held buffer (bounded) or on to the client, with
- * back-pressure from the client's output. Returns -1 when too large. */
+/* Body bytes to the request, at most what the head announced. Returns -1
+ * when the request finds them too many. */
 static int
 proxy_upstream_body(struct pupstream *up, struct evbuffer *in)
 {
-	struct evbuffer *out = bufferevent_get_output(up->r->c->bev);
 	size_t n = evbuffer_get_length(in);
+	int r;
 
 	if (up->left >= 0 && (int64_t)n > up->left)
 		n = (size_t)up->left;
 	if (n == 0)
 		return 0;
-	if (up->buffer) {
-		if (up->body.len + n > up->cap)
-			return -1;
-		buf_add(&up->body, evbuffer_pullup(in, (ssize_t)n), n);
-		evbuffer_drain(in, n);
-	} else {
-		evbuffer_remove_buffer(in, out, n);
-		up->r->bytes += n;
-		if (evbuffer_get_length(out) > PROXY_STREAM_HIGH)
-			bufferevent_disable(up->bev, EV_READ);
+	if ((r = up->cb->body(up->arg, in, n)) < 0)
+		return -1;
+	if (r > 0) {
+		up->paused = 1;
+		event_del(up->uc->rev);
 	}
 	if (up->left > 0)
 		up->left -= (int64_t)n;
@@ -326,12 +313,25 @@ proxy_upstream_parse(struct pupstream *up, struct evbuffer *in)
 	return 1;
 }
 
-static void
-proxy_upstream_read(struct bufferevent *bev, void *arg)
+/* The connection is readable: its bytes, then what they mean. A read
+ * error or EOF goes where libevent would have reported it. */
+void
+proxy_upstream_readable(struct pupstream *up, short what)
 {
-	struct pupstream *up = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer *in = up->uc->in;
 	int r;
+
+	(void)what;
+	if ((r = proxy_upconn_fill(up->uc)) == 2)
+		return;
+	if (r <= 0) {
+		proxy_upstream_event(
+		    up->uc->bev,
+		    BEV_EVENT_READING |
+		        (r == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR),
+		    up);
+		return;
+	}
 
 	if (evbuffer_get_length(in) > 0)
 		up->got = 1;
@@ -373,8 +373,8 @@ proxy_upstream_expire(evutil_socket_t fd, short ev, void *arg)
 static void
 proxy_upstream_retry(struct pupstream *up)
 {
-	bufferevent_free(up->bev);
-	up->bev = NULL;
+	proxy_upconn_free(up->uc);
+	up->uc = NULL;
 	if (proxy_upstream_connect(up) == -1)
 		proxy_upstream_fail(up, 502, "cannot connect upstream");
 }

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #define TOKEN_MAX_ENTRIES 65536
+#define TOKEN_MAX_PER_UID 4096 /* a uid's quota */
 
 enum token_verdict {
 	TOKEN_OK,
@@ -23,7 +24,9 @@ struct token_table;
 struct token_table *token_new(void);
 void token_free(struct token_table *);
 /* Remember tok, issued to uid, valid until expires_ms (CLOCK_MONOTONIC
- * milliseconds). When full, the entry closest to expiry is forgotten. */
+ * milliseconds), in O(1). A uid at its quota forgets its own oldest
+ * token; a full table forgets the oldest token of the uid that holds the
+ * most (never one of a uid holding fewer than the one adding). */
 void token_add(struct token_table *, const char *tok, size_t len, uid_t uid,
                int64_t expires_ms);
 enum token_verdict token_check(struct token_table *, const char *tok,
@@ -31,6 +34,7 @@ enum token_verdict token_check(struct token_table *, const char *tok,
 /* Forget every expired entry; returns how many remain. */
 size_t token_expire(struct token_table *, int64_t now_ms);
 size_t token_count(const struct token_table *);
+size_t token_count_uid(struct token_table *, uid_t);
 const char *token_verdict_str(enum token_verdict);
 /* The monotonic clock in milliseconds (what expiries are measured in). */
 int64_t token_now_ms(void);

@@ -89,53 +89,78 @@ rules_ids_notfound(int rc)
 	       rc == EPERM;
 }
 
-/* getgrnam_r with a buffer that grows: a big group's member list must
- * not make it "unknown". 0 and *gid, or -1 with errno (0: no such group). */
+/* One name lookup into a growing buffer: a big group's member list must
+ * not make it "unknown". Fills *id; returns the lookup's result code. */
+typedef int (*rules_ids_lookup_fn)(const char *name, char *buf, size_t len,
+                                   unsigned long *id, int *found);
+
+/* Grow the buffer on ERANGE up to 16 MiB. 0 and *id, or -1 with errno (0:
+ * no such entry). */
+static int
+rules_ids_get(rules_ids_lookup_fn fn, const char *name, unsigned long *id)
+{
+	size_t len = 16384;
+	char *buf;
+	int rc, found = 0;
+
+	for (;;) {
+		buf = xmalloc(len);
+		rc = fn(name, buf, len, id, &found);
+		free(buf);
+		if (rc != ERANGE || len >= 16 * 1024 * 1024)
+			break;
+		len *= 4;
+	}
+	errno = rules_ids_notfound(rc) ? 0 : rc;
+	return found ? 0 : -1;
+}
+
+/* getgrnam_r, as a rules_ids_lookup_fn. */
+static int
+rules_ids_group_fn(const char *name, char *buf, size_t len, unsigned long *id,
+                   int *found)
+{
+	struct group gr, *res = NULL;
+	int rc = getgrnam_r(name, &gr, buf, len, &res);
+
+	if ((*found = res != NULL))
+		*id = res->gr_gid;
+	return rc;
+}
+
+/* getpwnam_r, as a rules_ids_lookup_fn. */
+static int
+rules_ids_user_fn(const char *name, char *buf, size_t len, unsigned long *id,
+                  int *found)
+{
+	struct passwd pw, *res = NULL;
+	int rc = getpwnam_r(name, &pw, buf, len, &res);
+
+	if ((*found = res != NULL))
+		*id = res->pw_uid;
+	return rc;
+}
+
 static int
 rules_ids_getgr(const char *name, gid_t *gid)
 {
-	struct group gr, *res = NULL;
-	size_t len = 16384;
-	char *buf;
-	int rc;
+	unsigned long id;
 
-	for (;;) {
-		buf = xmalloc(len);
-		rc = getgrnam_r(name, &gr, buf, len, &res);
-		if (rc != ERANGE || len >= 16 * 1024 * 1024)
-			break;
-		free(buf);
-		len *= 4;
-	}
-	if (res != NULL)
-		*gid = res->gr_gid;
-	free(buf);
-	errno = rules_ids_notfound(rc) ? 0 : rc;
-	return res != NULL ? 0 : -1;
+	if (rules_ids_get(rules_ids_group_fn, name, &id) == -1)
+		return -1;
+	*gid = (gid_t)id;
+	return 0;
 }
 
-/* The same for users. */
 static int
 rules_ids_getpw(const char *name, uid_t *uid)
 {
-	struct passwd pw, *res = NULL;
-	size_t len = 16384;
-	char *buf;
-	int rc;
+	unsigned long id;
 
-	for (;;) {
-		buf = xmalloc(len);
-		rc = getpwnam_r(name, &pw, buf, len, &res);
-		if (rc != ERANGE || len >= 16 * 1024 * 1024)
-			break;
-		free(buf);
-		len *= 4;
-	}
-	if (res != NULL)
-		*uid = res->pw_uid;
-	free(buf);
-	errno = rules_ids_notfound(rc) ? 0 : rc;
-	return res != NULL ? 0 : -1;
+	if (rules_ids_get(rules_ids_user_fn, name, &id) == -1)
+		return -1;
+	*uid = (uid_t)id;
+	return 0;
 }
 
 /* Resolve one user name or number. */

@@ -93,7 +93,7 @@ CONF
 rsyslogd -n -f "$TMPD/sys.conf" -i "$TMPD/sys.pid" >"$TMPD/sys.err" 2>&1 &
 bg_track $!
 ok "rsyslogd listens on the test socket" wait_for 60 test -S "$TMPD/log.sock"
-TEST_SYSLOG_PATH=$TMPD/log.sock "$top_builddir/tests/unit/test_audit_instinfo" \
+TEST_SYSLOG_PATH=$TMPD/log.sock "$top_builddir/tests/unit/test_instinfo" \
 	127.0.0.1:9 syslog 60 >/dev/null 2>"$TMPD/writer.err" &
 WPID=$!
 bg_track $WPID

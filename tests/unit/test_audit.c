@@ -419,14 +419,102 @@ test_role(void)
 	char role[64];
 	int id;
 
-	ok(audit_creds_role(ROLE_PATH "/", role, sizeof role, &id) == 0 &&
+	ok(audit_extract_role(ROLE_PATH "/", role, sizeof role, &id) == 0 &&
 	    !strcmp(role, "app-role") && !id, "role: trailing slash");
-	ok(audit_creds_role(ROLE_PATH "?x=1", role, sizeof role, &id) == 0 &&
+	ok(audit_extract_role(ROLE_PATH "?x=1", role, sizeof role, &id) == 0 &&
 	    !strcmp(role, "app-role"), "role: query dropped");
-	ok(audit_creds_role("/", role, sizeof role, &id) == -1, "role: none in /");
-	ok(audit_creds_role("/a/0123456789012345678901234567890123456789012345678"
+	ok(audit_extract_role("/", role, sizeof role, &id) == -1, "role: none in /");
+	ok(audit_extract_role("/a/0123456789012345678901234567890123456789012345678"
 	    "901234567890123456789", role, sizeof role, &id) == -1,
 	    "role: too long is refused, not cut");
+}
+
+/* Count the request records and sum the folded ones in what was taken. */
+static void
+fold_tally(json_t **lines, int n, int *requests, long long *folded,
+           json_t **summary)
+{
+	*requests = 0;
+	*folded = 0;
+	*summary = NULL;
+	for (int i = 0; i < n; i++) {
+		const char *ev = sget(lines[i], "event");
+
+		if (ev != NULL && strcmp(ev, "request") == 0)
+			(*requests)++;
+		else if (ev != NULL && strcmp(ev, "refusals_folded") == 0) {
+			*folded += iget(lines[i], "folded");
+			*summary = lines[i];
+		}
+	}
+}
+
+/* Refusals beyond a uid's rate are folded into one summary a second,
+ * counted by status; another uid keeps its own allowance; nothing is
+ * lost: records plus folded equal refusals. */
+static void
+test_fold(void)
+{
+	static json_t *lines[2000];
+	struct peer_info alice, bob;
+	struct audit_req a = {0};
+	struct buf raw;
+	json_t *sum;
+	long long folded;
+	int n, req, i, r, nfold = 0;
+
+	buf_init(&raw);
+	fill_peer(&alice, "alice");
+	fill_peer(&bob, "bob");
+	bob.uid = 1002;
+	a.method = "GET";
+	a.path = "/latest/meta-data/iam/security-credentials/x";
+	a.reason = "denied by rule";
+	a.peer = &alice;
+	for (i = 0; i < AUDIT_FOLD_BURST + 300; i++) {
+		a.status = i % 3 == 0 ? 401 : 403;
+		nfold += audit_refusal(&a, 1000) == 1;
+	}
+	is_int(nfold, 300, "fold: beyond the burst (%d), refusals are folded",
+	       AUDIT_FOLD_BURST);
+	a.peer = &bob;
+	ok(audit_refusal(&a, 1000) == 0, "fold: another uid still writes");
+	is_int(audit_fold_flush(1999), 1, "fold: no summary before a second");
+	is_int(audit_fold_flush(2000), 0, "fold: the summary a second later");
+	n = take_lines(lines, 2000, &raw);
+	fold_tally(lines, n, &req, &folded, &sum);
+	is_int(req + folded, AUDIT_FOLD_BURST + 301,
+	       "fold: records plus folded = refusals (%d + %lld)", req, folded);
+	is_int(folded, 300, "fold: the summary counts the folded");
+	ok(sum != NULL && iget(sum, "uid") == 1001 &&
+	       strcmp(sget(sum, "user"), "alice") == 0,
+	   "fold: the summary names the uid and user");
+	ok(sum != NULL &&
+	       iget(json_object_get(sum, "statuses"), "401") +
+	               iget(json_object_get(sum, "statuses"), "403") ==
+	           300,
+	   "fold: by status");
+	ok(sum != NULL && sget(sum, "first") != NULL && sget(sum, "last"),
+	   "fold: first and last times");
+	for (i = 0; i < n; i++)
+		json_decref(lines[i]);
+	a.peer = &alice;
+	a.status = 403;
+	r = 0;
+	for (i = 0; i < 200; i++) /* 10 s later: 1000 records of credit */
+		r += audit_refusal(&a, 12000) == 0;
+	is_int(r, 200, "fold: the rate refills the allowance");
+	a.peer = NULL;
+	for (i = 0; i < AUDIT_FOLD_BURST + 10; i++)
+		audit_refusal(&a, 12000);
+	audit_fold_flush(INT64_MAX);
+	n = take_lines(lines, 2000, &raw);
+	fold_tally(lines, n, &req, &folded, &sum);
+	ok(sum != NULL && json_object_get(sum, "uid") == NULL && folded == 10,
+	   "fold: unknown owners fold together, without a uid");
+	for (i = 0; i < n; i++)
+		json_decref(lines[i]);
+	buf_free(&raw);
 }
 
 int
@@ -444,6 +532,7 @@ main(void)
 	test_creds_weird();
 	test_creds_huge();
 	test_role();
+	test_fold();
 	test_instance();	/* last: it sets the instance id */
 	audit_close();
 	unlink(logpath);

@@ -322,6 +322,68 @@ test_stdout_unread(void)
 	close(sv[0]), close(sv[1]);
 }
 
+static int kicks;
+
+static void
+ok_silent_error(int i)
+{
+	char d[32];
+
+	snprintf(d, sizeof d, "record %d", i);
+	audit_error("batch", d);
+}
+
+static void
+kick(void *arg)
+{
+	(void)arg;
+	kicks++;
+}
+
+/* Batching (the daemon's way): records wait for one write at the end of
+ * the loop turn; a rotation or a close writes them first; a failed write
+ * drops them all and says so to the flush. */
+static void
+test_batch(void)
+{
+	char err[256];
+	int bad, i;
+	unsigned long before;
+
+	mkdir(path_in("bat"), 0755);
+	ok(audit_open(path_in("bat/b.log"), err, sizeof err) == 0,
+	   "open bat/b.log");
+	audit_dest_batch(kick, NULL);
+	for (i = 0; i < 100; i++)
+		ok_silent_error(i);
+	is_int(count_lines(path_in("bat/b.log"), &bad), 0,
+	       "batch: nothing written before the flush");
+	is_int(kicks, 1, "batch: the caller was kicked once, at the first");
+	is_int(audit_dest_flush(), 0, "batch: the flush succeeds");
+	is_int(count_lines(path_in("bat/b.log"), &bad), 100,
+	       "batch: 100 whole lines after it");
+	is_int(bad, 0, "batch: no torn line");
+	audit_error("batch", "before rotation");
+	rename(path_in("bat/b.log"), path_in("bat/b.log.1"));
+	audit_reopen();
+	audit_error("batch", "after rotation");
+	audit_dest_flush();
+	is_int(count_lines(path_in("bat/b.log.1"), &bad), 101,
+	       "batch: a rotation writes what waited to the old file");
+	is_int(count_lines(path_in("bat/b.log"), &bad), 1,
+	       "batch: and the rest to the new one");
+	ok(audit_open("/dev/full", err, sizeof err) == 0, "batch: /dev/full");
+	before = audit_dest_dropped();
+	for (i = 0; i < 50; i++)
+		ok_silent_error(i);
+	is_int(audit_dest_flush(), -1, "batch: a failed write fails the flush");
+	is_int(audit_dest_dropped() - before, 50,
+	       "batch: all 50 queued records counted as dropped");
+	is_int(audit_dest_flush(), 0, "batch: the next flush starts clean");
+	audit_dest_batch(NULL, NULL);
+	audit_close();
+}
+
 int
 main(void)
 {
@@ -336,6 +398,7 @@ main(void)
 	test_no_interleave();
 	test_syslog();
 	test_stdout_unread();
+	test_batch();
 	if (fork() == 0)
 		execlp("rm", "rm", "-rf", dir, (char *)NULL);
 	wait(NULL);

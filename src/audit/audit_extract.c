@@ -4,10 +4,9 @@
  * hostile body can never smuggle a secret into a record. */
 #include "config.h"
 
-#include <jansson.h>
 #include <string.h>
 
-#include "audit/audit.h"
+#include "audit/audit_int.h"
 #include "common/timefmt.h"
 
 #define AKID_MIN 16
@@ -16,7 +15,7 @@
 /* AWS key ids are upper-case letters and digits (AKIA..., ASIA...); a
  * secret or token (base64: lower case, '+', '/', '=') never fits. */
 static int
-audit_creds_akid_ok(const char *s, size_t len)
+audit_extract_akid_ok(const char *s, size_t len)
 {
 	size_t i;
 
@@ -32,70 +31,58 @@ audit_creds_akid_ok(const char *s, size_t len)
 
 /* Only a real RFC 3339 timestamp of sane length goes into the log. */
 static int
-audit_creds_exp_ok(const char *s, size_t len)
+audit_extract_exp_ok(const char *s, size_t len)
 {
 	int64_t ms;
 
 	return len <= 40 && timefmt_parse(s, len, &ms) == 0;
 }
 
-/* Copy the top-level member key into out when check accepts it. */
+/* A kept field counts when it was a string of the right size and shape;
+ * otherwise whatever was copied is wiped (it may be the secret a hostile
+ * body put under that name). */
 static int
-audit_creds_field(json_t *obj, const char *key, char *out, size_t outlen,
-                  int (*check)(const char *, size_t))
+audit_extract_take(const struct audit_json_field *f,
+                   int (*check)(const char *, size_t))
 {
-	json_t *v = json_object_get(obj, key);
-	const char *s;
-	size_t len;
-
-	if (v == NULL || !json_is_string(v))
-		return -1;
-	s = json_string_value(v);
-	len = json_string_length(v);
-	if (len >= outlen || strlen(s) != len || !check(s, len))
-		return -1;
-	memcpy(out, s, len);
-	out[len] = '\0';
-	return 0;
+	if (f->found && f->is_string && f->len < f->outlen &&
+	    strlen(f->out) == f->len && check(f->out, f->len))
+		return 0;
+	explicit_bzero(f->out, f->outlen);
+	return -1;
 }
 
 int
-audit_creds_parse(const char *body, size_t len, struct audit_creds *c)
+audit_extract_creds(const char *body, size_t len, struct audit_creds *c)
 {
-	json_error_t err;
-	json_t *root;
+	struct audit_json_field f[2] = {
+	    {"AccessKeyId", c->access_key_id, sizeof c->access_key_id, 0, 0, 0},
+	    {"Expiration", c->expiration, sizeof c->expiration, 0, 0, 0}};
+	enum audit_json_result r;
 	int bad_akid, bad_exp;
 
 	memset(c, 0, sizeof *c);
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
-	if (root == NULL) {
+	r = audit_json_read(body, len, f, 2);
+	if (r != AUDIT_JSON_OBJECT) {
+		explicit_bzero(c, sizeof *c);
 		/* Duplicate keys: which AccessKeyId would IMDS clients use?
 		 * Record the fetch, trust neither. */
-		if (json_error_code(&err) == json_error_duplicate_key) {
-			c->problem = "duplicate keys in credential body";
-			return 0;
-		}
-		return -1;
+		if (r != AUDIT_JSON_DUPLICATE)
+			return -1;
+		c->problem = "duplicate keys in credential body";
+		return 0;
 	}
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return -1;
-	}
-	bad_akid =
-	    audit_creds_field(root, "AccessKeyId", c->access_key_id,
-	                      sizeof c->access_key_id, audit_creds_akid_ok);
-	bad_exp = audit_creds_field(root, "Expiration", c->expiration,
-	                            sizeof c->expiration, audit_creds_exp_ok);
+	bad_akid = audit_extract_take(&f[0], audit_extract_akid_ok);
+	bad_exp = audit_extract_take(&f[1], audit_extract_exp_ok);
 	if (bad_akid)
 		c->problem = "no valid AccessKeyId in credential body";
 	else if (bad_exp)
 		c->problem = "no valid Expiration in credential body";
-	json_decref(root);
 	return 0;
 }
 
 int
-audit_creds_role(const char *path, char *role, size_t rolelen, int *identity)
+audit_extract_role(const char *path, char *role, size_t rolelen, int *identity)
 {
 	size_t end, start;
 

@@ -1,0 +1,69 @@
+/* The end of an event-loop turn. Everything a turn produced leaves here,
+ * together and in this order: the audit records in one write; then the
+ * credential bodies that were waiting for their credential_fetch record
+ * (sent if it was written, refused with 503 if not); then every client's
+ * answers, each written straight to its socket. So a record is always
+ * attempted before its answer leaves, an audit write and a client write
+ * cost one system call each however many requests the turn answered, and
+ * no write needs the event loop to be told about it (no epoll_ctl)
+ * unless the socket is full. */
+#include "config.h"
+
+#include <event2/event.h>
+
+#include "audit/audit.h"
+#include "proxy/proxy_int.h"
+
+static void
+proxy_turn_run(evutil_socket_t fd, short ev, void *arg)
+{
+	struct proxy *px = arg;
+	struct pconn *c;
+	int ok;
+
+	(void)fd;
+	(void)ev;
+	px->turn_wanted = 0;
+	ok = audit_dest_flush() == 0;
+	proxy_request_commit_all(px, ok);
+	audit_dest_flush(); /* the records of what was just committed */
+	while ((c = TAILQ_FIRST(&px->dirty)) != NULL) {
+		TAILQ_REMOVE(&px->dirty, c, dentry);
+		c->dirty = 0;
+		proxy_client_flush(c);
+	}
+}
+
+/* Something waits for the end of this turn. */
+void
+proxy_turn_want(struct proxy *px)
+{
+	if (px->turn_wanted)
+		return;
+	px->turn_wanted = 1;
+	event_active(px->turn_ev, EV_TIMEOUT, 0);
+}
+
+/* The audit log has a first record queued. */
+static void
+proxy_turn_kick(void *arg)
+{
+	proxy_turn_want(arg);
+}
+
+void
+proxy_turn_init(struct proxy *px)
+{
+	TAILQ_INIT(&px->dirty);
+	px->turn_ev = event_new(px->base, -1, 0, proxy_turn_run, px);
+	audit_dest_batch(proxy_turn_kick, px);
+}
+
+/* Whatever is still queued goes now (at exit nothing may be lost). */
+void
+proxy_turn_free(struct proxy *px)
+{
+	proxy_turn_run(-1, 0, px);
+	audit_dest_batch(NULL, NULL);
+	event_free(px->turn_ev);
+}
