@@ -11,10 +11,13 @@
 #include "detect/iprange.h"
 #include "detect/session.h"
 
+/* 24 bytes, not 32: whether the owner is known from evidence rides in
+ * the low bit of the session pointer (sessions are malloc-aligned); one
+ * slot per public address of every instance, so it counts per session
+ * (issue 18). */
 struct owner_slot {
 	struct ip16 ip;
-	struct session *s; /* NULL: empty slot */
-	uint8_t evidence;
+	uintptr_t s; /* struct session *, | 1 when from evidence; 0: empty */
 };
 
 struct owners {

@@ -37,6 +37,9 @@ detect_vpc_add_egress(struct vpc_scope *v, const struct ip16 *ip, uint8_t flags)
 			return;
 		}
 	if (v->negress < VPC_MAXEGRESS) {
+		v->egress =
+		    xreallocarray(v->egress, v->negress + 1, sizeof *v->egress);
+		v->eflags = xreallocarray(v->eflags, v->negress + 1, 1);
 		v->eflags[v->negress] = flags;
 		v->egress[v->negress++] = *ip;
 	}
@@ -117,6 +120,8 @@ detect_vpc_free_one(void *p)
 {
 	struct vpc_scope *v = p;
 
+	free(v->egress);
+	free(v->eflags);
 	free(v->ep);
 	free(v);
 }

@@ -22,12 +22,14 @@ struct vpc_endpoint {
 #define VPC_SEEN 0x01    /* used by an instance of the VPC: locks it */
 #define VPC_GATEWAY 0x02 /* a NAT gateway's address from CreateNatGateway */
 
+/* Small until used: most scopes are a session's own (no VPC known),
+ * which hold an endpoint or two and never an egress address; a fixed
+ * egress array made each of those 560 bytes (issue 18). */
 struct vpc_scope {
-	struct ip16 egress[VPC_MAXEGRESS];
-	uint8_t eflags[VPC_MAXEGRESS];
-	int negress;
+	struct ip16 *egress; /* negress of them, grown on demand */
+	uint8_t *eflags;
 	struct vpc_endpoint *ep;
-	int nep;
+	int negress, nep;
 };
 
 /* Find or create the scope named id ("vpc-…", or a session id). */
