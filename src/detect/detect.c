@@ -34,11 +34,16 @@ detect_is_service(const struct ct_event *ev)
 	       memcmp(ip->p + ip->n - 14, ".amazonaws.com", 14) == 0;
 }
 
-/* Endpoints bind per VPC when the proxy log names it, else per session. */
+/* Endpoints bind per VPC when the proxy log names it, else per session
+ * (most sessions of a large trail: the scope hangs off the session). */
 struct vpc_scope *
-detect_scope(struct detect *d, const struct session *s)
+detect_scope(struct detect *d, struct session *s)
 {
-	return detect_vpc_get(&d->vpcs, s->vpc != NULL ? s->vpc : s->id);
+	if (s->vpc != NULL)
+		return detect_vpc_get(&d->vpcs, s->vpc);
+	if (s->scope == NULL)
+		s->scope = xcalloc(1, sizeof *s->scope);
+	return s->scope;
 }
 
 int
@@ -77,12 +82,11 @@ detect_owners_index(struct detect *d)
 {
 	const struct sip *v;
 	struct session *s;
-	size_t i;
+	size_t i = 0;
 	int j;
 
-	for (i = 0; i < d->sessions.map.cap; i++) {
-		if (d->sessions.map.s[i].key == NULL ||
-		    (s = d->sessions.map.s[i].val)->id[0] != 'i')
+	while ((s = session_next(&d->sessions, &i)) != NULL) {
+		if (s->id[0] != 'i')
 			continue;
 		for (j = 0; j < s->nips; j++) {
 			v = session_ip(s, j);

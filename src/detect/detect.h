@@ -72,7 +72,7 @@ struct detect_hit {
 };
 
 /* The scope whose endpoints bind a session: its VPC's, else its own. */
-struct vpc_scope *detect_scope(struct detect *, const struct session *);
+struct vpc_scope *detect_scope(struct detect *, struct session *);
 
 void detect_init(struct detect *);
 void detect_free(struct detect *);

@@ -66,7 +66,7 @@ detect_session_checks(struct detect *d, const struct ct_event *ev, int64_t t,
  * endpoint shows a private address too ("SneakyEndpoints"). */
 static int
 detect_endpoint_ok(struct detect *d, const struct ct_event *ev,
-                   const struct detect_arn *a, const struct session *s)
+                   const struct detect_arn *a, struct session *s)
 {
 	const struct ct_str *owner = &ev->f[CT_VPCE_ACCT];
 	const char *svc;

@@ -115,15 +115,19 @@ detect_vpc_endpoint(struct vpc_scope *v, const char *service,
 	return 0;
 }
 
-static void
-detect_vpc_free_one(void *p)
+void
+detect_vpc_scope_free(struct vpc_scope *v)
 {
-	struct vpc_scope *v = p;
-
 	free(v->egress);
 	free(v->eflags);
 	free(v->ep);
 	free(v);
+}
+
+static void
+detect_vpc_free_one(void *p)
+{
+	detect_vpc_scope_free(p);
 }
 
 void

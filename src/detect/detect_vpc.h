@@ -50,5 +50,6 @@ int detect_vpc_endpoint(struct vpc_scope *, const char *service,
 /* Add without checking (state loading, EC2 calls). */
 void detect_vpc_add_endpoint(struct vpc_scope *, const char *service,
                              const char *id, size_t idlen);
+void detect_vpc_scope_free(struct vpc_scope *);
 void detect_vpc_free(struct dmap *);
 #endif

@@ -45,11 +45,11 @@ static void
 pm_run_sessions(struct detect *d, struct perimeter *p)
 {
 	struct pm_inst *in;
-	size_t i;
+	const struct session *s;
+	size_t i = 0;
 
-	for (i = 0; i < d->sessions.map.cap; i++) {
-		const struct session *s = d->sessions.map.s[i].val;
-		if (s == NULL || s->vpc == NULL || s->id[0] != 'i' ||
+	while ((s = session_next(&d->sessions, &i)) != NULL) {
+		if (s->vpc == NULL || s->id[0] != 'i' ||
 		    (in = perimeter_inst(p, s->id, strlen(s->id))) == NULL ||
 		    in->vpc != NULL)
 			continue;

@@ -5,14 +5,61 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/detect_vpc.h"
 #include "detect/session.h"
 #include "common/xmalloc.h"
+
+/* The slot for key: its session's, or the empty one it would take. The
+ * same hash, probing and growth as the map it replaced, so sessions are
+ * visited (--state saved, owners indexed) in the same order as before. */
+static struct session **
+session_slot(const struct session_table *t, const char *key, size_t len)
+{
+	size_t i = dmap_hash(key, len) & (t->cap - 1);
+
+	while (t->slot[i] != NULL) {
+		if (strncmp(t->slot[i]->id, key, len) == 0 &&
+		    t->slot[i]->id[len] == '\0')
+			return &t->slot[i];
+		i = (i + 1) & (t->cap - 1);
+	}
+	return &t->slot[i];
+}
+
+static void
+session_grow(struct session_table *t)
+{
+	struct session **old = t->slot;
+	size_t i, ocap = t->cap;
+
+	t->cap = ocap ? ocap * 2 : 64;
+	t->slot = xcalloc(t->cap, sizeof *t->slot);
+	for (i = 0; i < ocap; i++)
+		if (old[i] != NULL)
+			*session_slot(t, old[i]->id, strlen(old[i]->id)) =
+			    old[i];
+	free(old);
+}
+
+/* A zeroed session from the current block (a new block when full). */
+static struct session *
+session_alloc(struct session_table *t)
+{
+	struct session_block *b;
+
+	if (t->blocks == NULL || t->used % SESSION_BLOCK == 0) {
+		b = xcalloc(1, sizeof *b);
+		b->next = t->blocks;
+		t->blocks = b;
+	}
+	return &t->blocks->s[t->used++ % SESSION_BLOCK];
+}
 
 struct session *
 session_get(struct session_table *t, const char *id, size_t len, int create)
 {
 	char key[24];
-	struct dmap_slot *d;
+	struct session **sl;
 	struct session *s;
 	size_t i;
 
@@ -22,16 +69,26 @@ session_get(struct session_table *t, const char *id, size_t len, int create)
 		key[i] = (char)tolower((unsigned char)id[i]);
 	key[len] = '\0';
 	if (!create)
-		return dmap_get(&t->map, key, len);
-	d = dmap_put(&t->map, key, len);
-	if (d->val == NULL) {
-		s = xcalloc(1, sizeof *s);
+		return t->cap == 0 ? NULL : *session_slot(t, key, len);
+	if ((t->count + 1) * 2 > t->cap)
+		session_grow(t);
+	sl = session_slot(t, key, len);
+	if (*sl == NULL) {
+		s = *sl = session_alloc(t);
 		memcpy(s->id, key, len + 1);
 		s->cap = SESSION_INLINE;
-		d->val = s;
 		t->count++;
 	}
-	return d->val;
+	return *sl;
+}
+
+struct session *
+session_next(const struct session_table *t, size_t *i)
+{
+	while (*i < t->cap)
+		if (t->slot[(*i)++] != NULL)
+			return t->slot[*i - 1];
+	return NULL;
 }
 
 const struct sip *
@@ -191,19 +248,23 @@ session_ips_fmt(const struct session *s, char *out, size_t len)
 	return out;
 }
 
-static void
-session_free(void *p)
-{
-	struct session *s = p;
-
-	if (s->cap > SESSION_INLINE)
-		free(s->more);
-	free(s);
-}
-
 void
 session_table_free(struct session_table *t)
 {
-	dmap_free(&t->map, session_free);
-	t->count = 0;
+	struct session_block *b;
+	struct session *s;
+	size_t i = 0;
+
+	while ((s = session_next(t, &i)) != NULL) {
+		if (s->cap > SESSION_INLINE)
+			free(s->more);
+		if (s->scope != NULL)
+			detect_vpc_scope_free(s->scope);
+	}
+	while ((b = t->blocks) != NULL) {
+		t->blocks = b->next;
+		free(b);
+	}
+	free(t->slot);
+	memset(t, 0, sizeof *t);
 }

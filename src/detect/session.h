@@ -28,6 +28,8 @@
 /* Address classes: a session is locked per class. */
 enum sclass { SC_PUB4, SC_PUB6, SC_PRIV4, SC_PRIV6 };
 
+struct vpc_scope;
+
 struct sip {
 	struct ip16 ip;
 	uint8_t flags;
@@ -40,15 +42,30 @@ struct session {
 	const char *vpc;  /* interned VPC id (imdsgated's log, RunInstances) */
 	const char *account; /* interned account id, or NULL */
 	int64_t expires;     /* ms; learned IPs end here */
+	/* Its own endpoints while no VPC is known (see detect_scope): held
+	 * here, not in a map keyed by a copy of the id (issue 18). */
+	struct vpc_scope *scope;
 	uint8_t flags;
 	uint8_t nips, cap; /* cap > SESSION_INLINE: ips in more */
 	struct sip ips[SESSION_INLINE];
 	struct sip *more;
 };
 
+/* Sessions are carved from blocks, not malloc'd one by one (16 bytes of
+ * chunk header each), and the index holds only pointers: the key is the
+ * session's own id, not a second copy (issue 18: bytes per session). */
+#define SESSION_BLOCK 1024
+
+struct session_block {
+	struct session_block *next;
+	struct session s[SESSION_BLOCK];
+};
+
 struct session_table {
-	struct dmap map;
-	size_t count;
+	struct session **slot; /* open addressing by id; NULL: empty */
+	size_t count, cap;
+	struct session_block *blocks; /* newest first */
+	size_t used;                  /* sessions taken from blocks */
 };
 
 /* Find or (create) the entry for an id, case-insensitively. */
@@ -78,5 +95,8 @@ void session_expire(struct session *, int64_t now);
 const struct sip *session_ip(const struct session *, int i);
 /* "1.2.3.4,10.0.0.5" into out. */
 char *session_ips_fmt(const struct session *, char *out, size_t len);
+/* The next session at or after slot *i (advanced past it), or NULL:
+ * for (i = 0; (s = session_next(t, &i)) != NULL;). */
+struct session *session_next(const struct session_table *, size_t *i);
 void session_table_free(struct session_table *);
 #endif

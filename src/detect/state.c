@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "detect/state.h"
+#include "common/xmalloc.h"
 
 static const char state_schema[] =
     "PRAGMA journal_mode=WAL;"
@@ -88,10 +89,24 @@ state_row(sqlite3_stmt *st, struct session_table *t, struct dmap *intern)
 		session_add(s, &ips[i].ip, ips[i].flags);
 }
 
+/* The scope a saved row names: a session's own (see detect_scope), else
+ * a VPC's in vpcs. */
+static struct vpc_scope *
+state_scope(struct session_table *t, struct dmap *vpcs, const char *scope)
+{
+	struct session *s = session_get(t, scope, strlen(scope), 0);
+
+	if (s == NULL || strcmp(s->id, scope) != 0)
+		return detect_vpc_get(vpcs, scope);
+	if (s->scope == NULL)
+		s->scope = xcalloc(1, sizeof *s->scope);
+	return s->scope;
+}
+
 /* A VPC's learnt NAT egress address or endpoint back into vpcs. */
 static void
-state_vpc_row(sqlite3_stmt *st, struct dmap *intern, struct dmap *vpcs,
-              int endpoint)
+state_vpc_row(sqlite3_stmt *st, struct session_table *t, struct dmap *intern,
+              struct dmap *vpcs, int endpoint)
 {
 	const char *scope = (const char *)sqlite3_column_text(st, 0);
 	const char *svc, *id;
@@ -99,7 +114,7 @@ state_vpc_row(sqlite3_stmt *st, struct dmap *intern, struct dmap *vpcs,
 
 	if (scope == NULL)
 		return;
-	v = detect_vpc_get(vpcs, scope);
+	v = state_scope(t, vpcs, scope);
 	if (!endpoint) {
 		if (sqlite3_column_bytes(st, 1) == 16)
 			detect_vpc_add_egress(
@@ -126,7 +141,7 @@ state_query(sqlite3 *db, const char *sql, struct session_table *t,
 		if (kind == 0)
 			state_row(st, t, intern);
 		else
-			state_vpc_row(st, intern, vpcs, kind == 2);
+			state_vpc_row(st, t, intern, vpcs, kind == 2);
 	sqlite3_finalize(st);
 	return 0;
 }
@@ -209,9 +224,11 @@ state_put_vpc(sqlite3_stmt *eg, sqlite3_stmt *ep, const char *scope,
 }
 
 static int
-state_save_vpcs(sqlite3 *db, const struct dmap *vpcs)
+state_save_vpcs(sqlite3 *db, const struct session_table *t,
+                const struct dmap *vpcs)
 {
 	sqlite3_stmt *eg = NULL, *ep = NULL;
+	const struct session *s;
 	size_t i;
 	int r = -1;
 
@@ -226,6 +243,9 @@ state_save_vpcs(sqlite3 *db, const struct dmap *vpcs)
 			if (vpcs->s[i].key != NULL)
 				state_put_vpc(eg, ep, vpcs->s[i].key,
 				              vpcs->s[i].val);
+		for (i = 0; (s = session_next(t, &i)) != NULL;)
+			if (s->scope != NULL)
+				state_put_vpc(eg, ep, s->id, s->scope);
 		r = 0;
 	}
 	sqlite3_finalize(eg);
@@ -239,7 +259,8 @@ state_save(const char *path, const struct session_table *t,
 {
 	sqlite3 *db = state_open(path, err, errlen);
 	sqlite3_stmt *st;
-	size_t i;
+	const struct session *s;
+	size_t i = 0;
 
 	if (db == NULL)
 		return -1;
@@ -249,15 +270,14 @@ state_save(const char *path, const struct session_table *t,
 	                       " flags, ips, vpc, account)"
 	                       " VALUES (?,?,?,?,?,?,?,?)",
 	                       -1, &st, NULL) != SQLITE_OK ||
-	    state_save_vpcs(db, vpcs) != 0) {
+	    state_save_vpcs(db, t, vpcs) != 0) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
 		sqlite3_finalize(st);
 		sqlite3_close(db);
 		return -1;
 	}
-	for (i = 0; i < t->map.cap; i++)
-		if (t->map.s[i].key != NULL)
-			state_put(st, t->map.s[i].val);
+	while ((s = session_next(t, &i)) != NULL)
+		state_put(st, s);
 	sqlite3_finalize(st);
 	if (sqlite3_exec(db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));

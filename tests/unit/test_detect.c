@@ -5,6 +5,8 @@
 #include <malloc.h>
 #include <libdeflate.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "common/timefmt.h"
 #include "detect/ct_input.h"
@@ -15,6 +17,7 @@
 #include "detect/detect_vpc.h"
 #include "detect/iprange.h"
 #include "detect/session.h"
+#include "detect/state.h"
 #include "tap.h"
 #include "common/xmalloc.h"
 
@@ -50,19 +53,29 @@ test_iprange(void)
 	iprange_free(&s);
 }
 
-/* Memory per tracked session, measured with mallinfo2. */
+/* Memory per tracked session, measured with mallinfo2: the heap's bytes
+ * in use plus its mmap'd chunks (the session blocks and the index are
+ * large enough to be mapped, which uordblks alone would miss). */
+static size_t
+test_heap_bytes(void)
+{
+	struct mallinfo2 m = mallinfo2();
+
+	return m.uordblks + m.hblkhd;
+}
+
 static void
 test_session_memory(void)
 {
 	struct session_table t;
 	struct ip16 ip;
-	struct mallinfo2 a, b;
+	size_t a, b;
 	char id[24];
 	int i, n = 100000;
 	struct session *s;
 
 	memset(&t, 0, sizeof t);
-	a = mallinfo2();
+	a = test_heap_bytes();
 	for (i = 0; i < n; i++) {
 		snprintf(id, sizeof id, "i-%017x", i);
 		s = session_get(&t, id, strlen(id), 1);
@@ -71,14 +84,13 @@ test_session_memory(void)
 		ip16_parse("54.1.2.3", 8, &ip);
 		session_add(s, &ip, SIP_LEARNED);
 	}
-	b = mallinfo2();
-	if (b.uordblks == a.uordblks) /* a sanitizer's allocator */
+	b = test_heap_bytes();
+	if (b == a) /* a sanitizer's allocator */
 		ok(1, "bytes per session not measurable with this allocator");
 	else {
-		printf("# %zu bytes per session (%d sessions)\n",
-		       (b.uordblks - a.uordblks) / n, n);
-		ok((b.uordblks - a.uordblks) / n < 300,
-		   "under 300 bytes per session");
+		printf("# %zu bytes per session (%d sessions)\n", (b - a) / n,
+		       n);
+		ok((b - a) / n < 300, "under 300 bytes per session");
 	}
 	s = session_get(&t, "I-0000000000000002A", 19, 0);
 	ok(s != NULL && s->nips == 2, "lookup is case-insensitive");
@@ -243,6 +255,56 @@ test_vpc(void)
 	is_int(detect_vpc_endpoint(v, s3, &evil), -1, "other endpoint refused");
 	is_int(detect_vpc_endpoint(v, kms, &evil), 0, "per service");
 	detect_vpc_free(&m);
+}
+
+/* A session's own endpoint scope (no VPC known) is kept in the session,
+ * not in the VPC map: --state must still save it and bring it back to
+ * that session, and a VPC's scope to the map (issue 18). */
+static void
+test_state_scopes(void)
+{
+	struct session_table t, t2;
+	struct dmap intern = {NULL, 0, 0}, vpcs = {NULL, 0, 0};
+	struct dmap intern2 = {NULL, 0, 0}, vpcs2 = {NULL, 0, 0};
+	struct ct_str own = {"vpce-own", 8}, evil = {"vpce-evil", 9};
+	const char *s3 = dmap_intern(&intern, "s3.amazonaws.com", 16);
+	char path[] = "/tmp/test_detect_state.XXXXXX", err[256], aux[64];
+	struct session *s;
+	int fd;
+
+	memset(&t, 0, sizeof t);
+	memset(&t2, 0, sizeof t2);
+	fd = mkstemp(path);
+	ok(fd >= 0, "state file made");
+	close(fd);
+	s = session_get(&t, "i-0aaa000000000000a", 19, 1);
+	s->scope = xcalloc(1, sizeof *s->scope);
+	detect_vpc_endpoint(s->scope, s3, &own);
+	detect_vpc_endpoint(detect_vpc_get(&vpcs, "vpc-1"), s3, &evil);
+	ok(state_save(path, &t, &vpcs, err, sizeof err) == 0, "state saved");
+	ok(state_load(path, &t2, &intern2, &vpcs2, err, sizeof err) == 0,
+	   "state loaded");
+	s = session_get(&t2, "i-0aaa000000000000a", 19, 0);
+	ok(s != NULL && s->scope != NULL && s->scope->nep == 1 &&
+	       strcmp(s->scope->ep[0].id, "vpce-own") == 0,
+	   "a session's own endpoint comes back to the session");
+	s3 = dmap_intern(&intern2, "s3.amazonaws.com", 16);
+	ok(s != NULL && s->scope != NULL &&
+	       detect_vpc_endpoint(s->scope, s3, &evil) == -1,
+	   "and still refuses another endpoint for the service");
+	ok(vpcs2.n == 1 && dmap_get(&vpcs2, "vpc-1", 5) != NULL,
+	   "a VPC's endpoints come back to the VPC map only");
+	session_table_free(&t);
+	session_table_free(&t2);
+	detect_vpc_free(&vpcs);
+	detect_vpc_free(&vpcs2);
+	dmap_free(&intern, NULL);
+	dmap_free(&intern2, NULL);
+	unlink(path);
+	snprintf(aux, sizeof aux, "%s-wal", path);
+	unlink(aux);
+	snprintf(aux, sizeof aux, "%s-shm", path);
+	unlink(aux);
 }
 
 /* What the window applied, in order. */
@@ -445,6 +507,7 @@ main(void)
 	test_gzip();
 	test_forms();
 	test_vpc();
+	test_state_scopes();
 	test_hold();
 	test_hold_last();
 	test_order();
