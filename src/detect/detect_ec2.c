@@ -34,7 +34,7 @@ detect_ec2_copy(struct detect *d, struct session *eni)
 	struct session *s;
 	int i;
 
-	if (eni->peer[0] == '\0' ||
+	if (eni->peer == NULL ||
 	    (s = session_get(&d->sessions, eni->peer, strlen(eni->peer), 1)) ==
 	        NULL)
 		return;
@@ -43,9 +43,10 @@ detect_ec2_copy(struct detect *d, struct session *eni)
 }
 
 static void
-detect_ec2_attach(struct session *eni, const struct session *s)
+detect_ec2_attach(struct detect *d, struct session *eni,
+                  const struct session *s)
 {
-	snprintf(eni->peer, sizeof eni->peer, "%s", s->id);
+	eni->peer = dmap_intern(&d->intern, s->id, strlen(s->id));
 }
 
 /* A launch names the instance's VPC, account and interfaces: later
@@ -67,7 +68,7 @@ detect_ec2_launch(struct detect *d, const struct ct_event *ev,
 	for (i = 0; i < ev->nenis; i++)
 		if ((eni = detect_ec2_get(d, &ev->enis[i])) != NULL) {
 			eni->flags |= SESS_ENI;
-			detect_ec2_attach(eni, s);
+			detect_ec2_attach(d, eni, s);
 		}
 }
 
@@ -113,7 +114,7 @@ detect_ec2(struct detect *d, const struct ct_event *ev)
 		if (ev->nips == 0)
 			s->flags |= SESS_RELEARN;
 	} else if (STREQ(*name, "AttachNetworkInterface") && eni && s) {
-		detect_ec2_attach(eni, s);
+		detect_ec2_attach(d, eni, s);
 		detect_ec2_copy(d, eni);
 	} else if ((STREQ(*name, "CreateNetworkInterface") ||
 	            STREQ(*name, "AssignPrivateIpAddresses") ||

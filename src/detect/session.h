@@ -10,8 +10,11 @@
 #include "detect/iprange.h"
 
 #define SESSION_TTL_MS (6LL * 3600 * 1000) /* instance creds live ~6 h */
-#define SESSION_INLINE 4                   /* IPs held without malloc */
-#define SESSION_MAXIPS 64                  /* beyond: oldest learned go */
+/* IPs held without malloc: an instance's public address and the private
+ * one its endpoint calls show; a dual-stack one's third spills (issue 18:
+ * 4 inline cost every session 34 bytes it seldom used). */
+#define SESSION_INLINE 2
+#define SESSION_MAXIPS 64 /* beyond: oldest learned go */
 
 /* Entry flags. */
 #define SESS_SEEDED 0x01  /* true IPs known from an imdsgated log */
@@ -37,7 +40,7 @@ struct sip {
 
 struct session {
 	char id[24];      /* "i-…" lower case, or "eni-…" */
-	char peer[24];    /* ENI: the instance it is attached to */
+	const char *peer; /* ENI: the instance it is attached to (interned) */
 	const char *role; /* interned role name */
 	const char *vpc;  /* interned VPC id (imdsgated's log, RunInstances) */
 	const char *account; /* interned account id, or NULL */

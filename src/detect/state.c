@@ -75,8 +75,8 @@ state_row(sqlite3_stmt *st, struct session_table *t, struct dmap *intern)
 
 	if (id == NULL || (s = session_get(t, id, strlen(id), 1)) == NULL)
 		return;
-	if (peer != NULL)
-		snprintf(s->peer, sizeof s->peer, "%s", peer);
+	if (peer != NULL && *peer != '\0')
+		s->peer = dmap_intern(intern, peer, strnlen(peer, 23));
 	if (role != NULL)
 		s->role = dmap_intern(intern, role, strlen(role));
 	if (vpc != NULL && *vpc != '\0')
@@ -179,7 +179,8 @@ state_put(sqlite3_stmt *st, const struct session *s)
 	for (i = 0; i < s->nips; i++)
 		ips[i] = *session_ip(s, i);
 	sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, s->peer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, s->peer != NULL ? s->peer : "", -1,
+	                  SQLITE_STATIC);
 	if (s->role != NULL)
 		sqlite3_bind_text(st, 3, s->role, -1, SQLITE_STATIC);
 	else
