@@ -32,16 +32,15 @@ detect_vpc_add_egress(struct vpc_scope *v, const struct ip16 *ip, uint8_t flags)
 	int i;
 
 	for (i = 0; i < v->negress; i++)
-		if (ip16_cmp(&v->egress[i], ip) == 0) {
-			v->eflags[i] |= flags;
+		if (ip16_cmp(&v->egress[i].ip, ip) == 0) {
+			v->egress[i].flags |= flags;
 			return;
 		}
 	if (v->negress < VPC_MAXEGRESS) {
 		v->egress =
 		    xreallocarray(v->egress, v->negress + 1, sizeof *v->egress);
-		v->eflags = xreallocarray(v->eflags, v->negress + 1, 1);
-		v->eflags[v->negress] = flags;
-		v->egress[v->negress++] = *ip;
+		v->egress[v->negress].ip = *ip;
+		v->egress[v->negress++].flags = flags;
 	}
 }
 
@@ -51,7 +50,7 @@ detect_vpc_egress_known(const struct vpc_scope *v, const struct ip16 *ip)
 	int i;
 
 	for (i = 0; i < v->negress; i++)
-		if (ip16_cmp(&v->egress[i], ip) == 0)
+		if (ip16_cmp(&v->egress[i].ip, ip) == 0)
 			return 1;
 	return 0;
 }
@@ -65,13 +64,13 @@ detect_vpc_egress(struct vpc_scope *v, const struct ip16 *ip)
 	int i, locked = 0;
 
 	for (i = 0; i < v->negress; i++) {
-		if (ip16_cmp(&v->egress[i], ip) == 0) {
-			v->eflags[i] |= VPC_SEEN;
+		if (ip16_cmp(&v->egress[i].ip, ip) == 0) {
+			v->egress[i].flags |= VPC_SEEN;
 			return 0;
 		}
-		locked |=
-		    (v->eflags[i] & VPC_SEEN) &&
-		    detect_vpc_family(&v->egress[i]) == detect_vpc_family(ip);
+		locked |= (v->egress[i].flags & VPC_SEEN) &&
+		          detect_vpc_family(&v->egress[i].ip) ==
+		              detect_vpc_family(ip);
 	}
 	if (locked)
 		return -1;
@@ -119,7 +118,6 @@ void
 detect_vpc_scope_free(struct vpc_scope *v)
 {
 	free(v->egress);
-	free(v->eflags);
 	free(v->ep);
 	free(v);
 }

@@ -183,13 +183,16 @@ session_unproven(const struct session *s)
 static struct sip *
 session_room(struct session *s)
 {
+	struct sip *more;
+
 	if (s->nips < s->cap)
 		return s->cap > SESSION_INLINE ? s->more : s->ips;
 	if (s->cap >= SESSION_MAXIPS)
 		return NULL;
 	if (s->cap == SESSION_INLINE) {
-		s->more = xreallocarray(NULL, s->cap * 2, sizeof *s->more);
-		memcpy(s->more, s->ips, sizeof s->ips);
+		more = xreallocarray(NULL, s->cap * 2, sizeof *more);
+		memcpy(more, s->ips, sizeof s->ips); /* before more overlays */
+		s->more = more;
 	} else
 		s->more = xreallocarray(s->more, s->cap * 2, sizeof *s->more);
 	s->cap *= 2;

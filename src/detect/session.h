@@ -38,8 +38,17 @@ struct sip {
 	uint8_t flags;
 };
 
+/* 112 bytes: the inline addresses and their heap copy share room (a
+ * session holds one or the other), packed after the id so the pointer
+ * does not pad the union to 40 bytes. */
 struct session {
-	char id[24];      /* "i-…" lower case, or "eni-…" */
+	char id[24]; /* "i-…" lower case, or "eni-…" */
+	union __attribute__((packed)) {
+		struct sip ips[SESSION_INLINE]; /* cap == SESSION_INLINE */
+		struct sip *more;               /* cap > SESSION_INLINE */
+	};
+	uint8_t flags;
+	uint8_t nips, cap;
 	const char *peer; /* ENI: the instance it is attached to (interned) */
 	const char *role; /* interned role name */
 	const char *vpc;  /* interned VPC id (imdsgated's log, RunInstances) */
@@ -48,10 +57,6 @@ struct session {
 	/* Its own endpoints while no VPC is known (see detect_scope): held
 	 * here, not in a map keyed by a copy of the id (issue 18). */
 	struct vpc_scope *scope;
-	uint8_t flags;
-	uint8_t nips, cap; /* cap > SESSION_INLINE: ips in more */
-	struct sip ips[SESSION_INLINE];
-	struct sip *more;
 };
 
 /* Sessions are carved from blocks, not malloc'd one by one (16 bytes of

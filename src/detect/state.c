@@ -210,8 +210,8 @@ state_put_vpc(sqlite3_stmt *eg, sqlite3_stmt *ep, const char *scope,
 
 	for (i = 0; i < v->negress; i++) {
 		sqlite3_bind_text(eg, 1, scope, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(eg, 2, &v->egress[i], 16, SQLITE_STATIC);
-		sqlite3_bind_int(eg, 3, v->eflags[i]);
+		sqlite3_bind_blob(eg, 2, &v->egress[i].ip, 16, SQLITE_STATIC);
+		sqlite3_bind_int(eg, 3, v->egress[i].flags);
 		sqlite3_step(eg);
 		sqlite3_reset(eg);
 	}

@@ -64,6 +64,33 @@ test_heap_bytes(void)
 	return m.uordblks + m.hblkhd;
 }
 
+/* Past the inline addresses the list moves to the heap (the heap
+ * pointer shares the inline room): every address kept, in order, and
+ * the TTL still forgets only the learned ones. */
+static void
+test_session_spill(struct session_table *t)
+{
+	static const char *ips[] = {"54.1.2.3", "10.0.0.1", "2600:1f18::9",
+	                            "54.1.2.4", "54.1.2.5"};
+	struct session *s = session_get(t, "i-0spill", 8, 1);
+	struct ip16 ip;
+	char out[256];
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		ip16_parse(ips[i], strlen(ips[i]), &ip);
+		session_add(s, &ip, i == 1 ? SIP_KNOWN : SIP_LEARNED);
+	}
+	is_int(s->nips, 5, "five addresses held past the inline two");
+	is_str(session_ips_fmt(s, out, sizeof out),
+	       "54.1.2.3,10.0.0.1,2600:1f18::9,54.1.2.4,54.1.2.5",
+	       "in the order they came");
+	s->expires = 1;
+	session_expire(s, 2);
+	is_str(session_ips_fmt(s, out, sizeof out), "10.0.0.1",
+	       "the TTL forgets the learned, keeps the known");
+}
+
 static void
 test_session_memory(void)
 {
@@ -94,6 +121,7 @@ test_session_memory(void)
 	}
 	s = session_get(&t, "I-0000000000000002A", 19, 0);
 	ok(s != NULL && s->nips == 2, "lookup is case-insensitive");
+	test_session_spill(&t);
 	session_table_free(&t);
 }
 
