@@ -58,7 +58,7 @@ TESTS += tests/unit/test_peer tests/unit/test_privs tests/unit/test_redirect \
 # The eBPF layer under the daemon, in cgroups the tests make.
 BPF_ITESTS = tests/integration/bpf-layers.sh tests/integration/bpf-ident.sh \
 	tests/integration/bpf-pentest.sh tests/integration/peer-attacks.sh
-EXTRA_DIST += $(BPF_ITESTS) tests/integration/sys-bpf.sh tests/lib/cgroup.sh \
+EXTRA_DIST += $(BPF_ITESTS) tests/integration/sys-bpf.sh tests/lib/cgroup.sh tests/lib/handoff.py \
 	tests/integration/sys-privs.sh \
 	tests/integration/sys-redirect-nft.sh \
 	tests/integration/sys-redirect-iptlegacy.sh \

@@ -16,6 +16,7 @@ ns_setup
 test_users
 cg_setup
 PY=/usr/bin/python3
+HANDOFF="$PY $(stage "$top_srcdir/tests/lib/handoff.py")"
 W=$TMPD/w	# where the test users write
 mkdir -m 1777 "$W"
 AUDIT=$GATE_AUDIT
@@ -64,35 +65,11 @@ like "$(records "\"uid\":$BOB_UID," security-credentials)" "\"gids\":\\[[0-9,]*$
 
 # A process that connects, then hands the socket on and exits, or execs:
 # the worker is stopped meanwhile, so the proxy looks only afterwards.
-# (a request is built from its path in python: $(...) would strip its
-# final newline)
 kill -STOP "$WORKER_PID"
-cg_user "$ALICE_UID" $PY -c '
-import os, socket, sys
-a, b = socket.socketpair()
-if os.fork() == 0:
-    a.close()
-    msg, fds, _, _ = socket.recv_fds(b, 10, 1)
-    c = socket.socket(fileno=fds[0])
-    open(sys.argv[1], "w").write("%d\n" % os.getpid())
-    c.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % sys.argv[3].encode())
-    c.settimeout(20)
-    c.recv(100)
-    os._exit(0)
-c = socket.create_connection(("169.254.169.254", 80))
-open(sys.argv[2], "w").write("%d\n" % os.getpid())
-socket.send_fds(a, [b"x"], [c.fileno()])
-' "$W/holder.pid" "$W/connector.pid" /latest/meta-data/ami-id &
+cg_user "$ALICE_UID" $HANDOFF pass "$W/holder.pid" "$W/connector.pid" - /latest/meta-data/ami-id &
 wait $!	# the connector is gone
 wait_for 10 test -s "$W/holder.pid"
-cg_user "$ALICE_UID" $PY -c '
-import os, socket, sys
-c = socket.create_connection(("169.254.169.254", 80))
-c.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % sys.argv[2].encode())
-os.set_inheritable(c.fileno(), True)
-open(sys.argv[1], "w").write("%d\n" % os.getpid())
-os.execv("/bin/sh", ["sh", "-c", "echo >%s.sh; exec cat <&%d >/dev/null" % (sys.argv[1], c.fileno())])
-' "$W/execer.pid" /latest/meta-data/hostname &
+cg_user "$ALICE_UID" $HANDOFF exec "$W/execer.pid" /dev/null /latest/meta-data/hostname &
 wait_for 10 test -e "$W/execer.pid.sh"	# python is gone
 kill -CONT "$WORKER_PID"
 wait_for 20 records /ami-id
@@ -100,7 +77,7 @@ wait_for 20 records /hostname
 cpid=$(cat "$W/connector.pid")
 like "$(records /ami-id)" "\"uid\":$ALICE_UID,.*\"pid\":$cpid,\"comm\":\"python3\",.*\"ident\":\"bpf\"" \
 	"SCM_RIGHTS, connector exited: the record names the connector ($cpid), not the holder ($(cat "$W/holder.pid"))"
-epid=$(cat "$W/execer.pid")
+read -r epid _ <"$W/execer.pid"
 like "$(records /hostname)" "\"pid\":$epid,\"comm\":\"python3\",\"exe_unverified\":\"/usr/bin/(dash|cat)\",.*\"ident\":\"bpf\"" \
 	"exec after connect: pid and comm at connect(); the program it runs now only as unverified"
 

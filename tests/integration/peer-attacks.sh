@@ -132,15 +132,17 @@ while not os.path.exists(sys.argv[1]):
         socket.send_fds(a, [b"x"], [c.fileno()])
         c.close()
         n += 1
+        if n == 20:
+            open(sys.argv[3], "w").close()   # under way
     except (BlockingIOError, OSError):
         a.close(); b.close()   # the queue is full: let those go, start again
         a, b = socket.socketpair()
         a.setblocking(False)
     time.sleep(0.005)
 open(sys.argv[2], "w").write("%d\n" % n)
-' "$W/stall.stop" "$W/stall.n" &
+' "$W/stall.stop" "$W/stall.n" "$W/stall.going" &
 	local stall=$!
-	sleep 1	# the attack is under way (its connections wait on lookups)
+	ok "$label: stall: alice's first 20 sockets parked in flight" wait_for 60 test -e "$W/stall.going"
 	cg_user "$BOB_UID" $PY -c '
 import http.client, statistics, sys, time
 def once(method, path, headers):
@@ -166,7 +168,7 @@ print(ok, "%.1f" % statistics.median(ms), "%.1f" % max(ms))
 	ok "$label: stall: no request of bob's waited a second (max $max ms)" awk -v m="$max" 'BEGIN { exit !(m < 1000) }'
 	diag "$label: alice parked $(cat "$W/stall.n") sockets in flight among 3 processes of $FDS fds; bob: median $med ms, max $max ms"
 	for i in "$W"/held.*; do kill "${i##*.}" 2>/dev/null; done
-	rm -f "$W"/held.* "$W/stall.stop"
+	rm -f "$W"/held.* "$W/stall.stop" "$W/stall.going"
 
 	kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
 	in_cg "$PROXY" --redirect remove -c "$TMPD/$label.conf" 2>/dev/null

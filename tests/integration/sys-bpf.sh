@@ -14,6 +14,7 @@ need_cmd python3 unshare
 TOOL=$(stage "$top_builddir/tests/sys/sys-tool")	# test users run it
 EXE=$(readlink -f "$TOOL")
 PY=/usr/bin/python3
+HANDOFF="$PY $(stage "$top_srcdir/tests/lib/handoff.py")"
 ns_setup
 test_users
 cg_setup
@@ -94,31 +95,10 @@ is "$(imds_seen)" 1 "control: that one reached IMDS"
 # passed with SCM_RIGHTS to another process and the connector gone, or
 # the connector exec'd another program.
 kill -STOP $LPID
-cg_user "$ALICE_UID" $PY -c '
-import os, socket, sys, time
-a, b = socket.socketpair()
-if os.fork() == 0:
-    a.close()
-    msg, fds, _, _ = socket.recv_fds(b, 10, 1)
-    c = socket.socket(fileno=fds[0])
-    open(sys.argv[1], "w").write("%d\n" % os.getpid())
-    c.settimeout(10)
-    open(sys.argv[2], "w").write(c.recv(1000).decode())
-    os._exit(0)
-c = socket.create_connection(("169.254.169.254", 80))
-open(sys.argv[3], "w").write("%d\n" % os.getpid())
-socket.send_fds(a, [b"x"], [c.fileno()])
-' "$W/holder.pid" "$W/passed.out" "$W/connector.pid" &
+cg_user "$ALICE_UID" $HANDOFF pass "$W/holder.pid" "$W/connector.pid" "$W/passed.out" &
 wait $!	# the connector is gone
 wait_for 10 test -s "$W/holder.pid"
-cg_user "$ALICE_UID" $PY -c '
-import os, socket, sys
-c = socket.create_connection(("169.254.169.254", 80))
-os.set_inheritable(c.fileno(), True)
-open(sys.argv[1], "w").write("%d %d\n" % (os.getpid(), c.fileno()))
-os.execv("/bin/sh", ["sh", "-c", "echo >%s.sh; exec cat <&%d >%s" %
-         (sys.argv[1], c.fileno(), sys.argv[2])])
-' "$W/execer.pid" "$W/exec.out" &
+cg_user "$ALICE_UID" $HANDOFF exec "$W/execer.pid" "$W/exec.out" &
 wait_for 10 test -e "$W/execer.pid.sh"	# python is gone
 kill -CONT $LPID
 wait_for 10 test -s "$W/passed.out"
