@@ -29,8 +29,8 @@ struct gen_run {
 	uint64_t		 next_ar;	/* next session to AssumeRole */
 	uint64_t		 n_ar, n_run, n_calls, n_noise, n_thief, n_hit;
 	int64_t			 first_t;	/* the second of first_idx[] */
-	uint64_t		 first_idx[64];	/* sessions first used in it */
-	int			 nfirst;
+	uint64_t		*first_idx;	/* sessions first used in it */
+	size_t			 nfirst, first_cap;
 };
 
 static void
@@ -133,11 +133,14 @@ gen_pick(struct gen_run *g, int64_t t)
  * VPC endpoint or a service, and the thief's. */
 /* Whether session idx made its first call in second t: its other calls
  * of that second come from the instance too, since a detector orders
- * events of one second by their (random) eventID. */
+ * events of one second by their (random) eventID. Unbounded: at the
+ * window's start every session created before it makes its first call
+ * at once (a fixed 64 let the 65th's endpoint call sort first, a lock
+ * on its private address and a finding the manifest did not count). */
 static int
 gen_first_now(struct gen_run *g, uint64_t idx, int64_t t, int add)
 {
-	int i;
+	size_t i;
 
 	if (g->first_t != t) {
 		g->first_t = t;
@@ -146,9 +149,14 @@ gen_first_now(struct gen_run *g, uint64_t idx, int64_t t, int add)
 	for (i = 0; i < g->nfirst; i++)
 		if (g->first_idx[i] == idx)
 			return 1;
-	if (add && g->nfirst < (int)(sizeof g->first_idx /
-	    sizeof g->first_idx[0]))
-		g->first_idx[g->nfirst++] = idx;
+	if (!add)
+		return 0;
+	if (g->nfirst == g->first_cap) {
+		g->first_cap = g->first_cap ? 2 * g->first_cap : 256;
+		g->first_idx = xreallocarray(g->first_idx, g->first_cap,
+		    sizeof *g->first_idx);
+	}
+	g->first_idx[g->nfirst++] = idx;
 	return 0;
 }
 
@@ -301,6 +309,7 @@ gen_run(struct gen_opts *o)
 	gen_manifest(o, &g, st, gen_now() - t0);
 	buf_free(&g.ev);
 	free(g.fl);
+	free(g.first_idx);
 }
 
 static int

@@ -25,30 +25,120 @@ struct ctx {
 	uint64_t offset; // byte offset of the JSON line being read, or 0
 };
 
-// Field names to slots, checked in the order CloudTrail writes them most.
-struct keymap {
-	string_view key; // a view: no strlen per comparison
-	ct_field slot;
-};
-const keymap top_keys[] = {
-    {"eventID", CT_EVENTID},
-    {"eventTime", CT_TIME},
-    {"@timestamp", CT_TIME},
-    {"eventName", CT_NAME},
-    {"eventSource", CT_SOURCE},
-    {"sourceIPAddress", CT_SRCIP},
-    {"userAgent", CT_UA},
-    {"awsRegion", CT_REGION},
-    {"recipientAccountId", CT_RECIPIENT},
-    {"vpcEndpointId", CT_VPCE},
-    {"errorCode", CT_ERRCODE},
-    {"vpcEndpointAccountId", CT_VPCE_ACCT},
-};
-const keymap ui_keys[] = {
-    {"type", CT_UI_TYPE},           {"arn", CT_UI_ARN},
-    {"accessKeyId", CT_UI_KEY},     {"accountId", CT_UI_ACCOUNT},
-    {"invokedBy", CT_UI_INVOKEDBY}, {"principalId", CT_UI_PRINCIPAL},
-};
+// Whether k is the literal lit: a compare of known length, which the
+// compiler turns into a few word compares (a loop over a table of names
+// called memcmp for each).
+template <size_t N>
+inline bool
+is(string_view k, const char (&lit)[N])
+{
+	return k.size() == N - 1 && std::memcmp(k.data(), lit, N - 1) == 0;
+}
+
+// The first '"' or '\\' at or after p, 8 bytes at a time (the input's
+// padding makes the reads past a name's end safe): the bit trick finds
+// the first zero byte of x ^ pattern exactly.
+const char *
+name_end(const char *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
+	for (;; p += 8) {
+		uint64_t w, q, b, m;
+		std::memcpy(&w, p, 8);
+		q = w ^ (ones * '"');
+		b = w ^ (ones * '\\');
+		m = ((q - ones) & ~q & high) | ((b - ones) & ~b & high);
+		if (m != 0)
+			return p + (__builtin_ctzll(m) >> 3);
+	}
+#else
+	while (*p != '"' && *p != '\\')
+		p++;
+	return p;
+#endif
+}
+
+// A member's name. Names without escapes (all of CloudTrail's) are read
+// in place: unescaped_key() copied each into the parser's string buffer.
+// Any other is unescaped as before.
+bool
+key_of(simdjson_result<ondemand::field> &field, string_view &k)
+{
+	ondemand::raw_json_string raw;
+	if (field.key().get(raw) != SUCCESS)
+		return false;
+	const char *p = raw.raw(), *e = name_end(p);
+	if (*e == '"') {
+		k = string_view(p, static_cast<size_t>(e - p));
+		return true;
+	}
+	return field.unescaped_key().get(k) == SUCCESS;
+}
+
+// What a top-level member is to the detector: a slot, or one of these.
+const int K_OTHER = -1, K_IDENTITY = -2, K_PARAMS = -3, K_STAMP = -4;
+
+int
+top_key(string_view k)
+{
+	switch (k.size()) {
+	case 7:
+		return is(k, "eventID") ? CT_EVENTID : K_OTHER;
+	case 9:
+		if (is(k, "eventTime"))
+			return CT_TIME;
+		if (is(k, "eventName"))
+			return CT_NAME;
+		if (is(k, "userAgent"))
+			return CT_UA;
+		if (is(k, "awsRegion"))
+			return CT_REGION;
+		return is(k, "errorCode") ? CT_ERRCODE : K_OTHER;
+	case 10:
+		return is(k, "@timestamp") ? K_STAMP : K_OTHER;
+	case 11:
+		return is(k, "eventSource") ? CT_SOURCE : K_OTHER;
+	case 12:
+		return is(k, "userIdentity") ? K_IDENTITY : K_OTHER;
+	case 13:
+		return is(k, "vpcEndpointId") ? CT_VPCE : K_OTHER;
+	case 15:
+		return is(k, "sourceIPAddress") ? CT_SRCIP : K_OTHER;
+	case 16:
+		return is(k, "responseElements") ? K_PARAMS : K_OTHER;
+	case 17:
+		return is(k, "requestParameters") ? K_PARAMS : K_OTHER;
+	case 18:
+		return is(k, "recipientAccountId") ? CT_RECIPIENT : K_OTHER;
+	case 20:
+		return is(k, "vpcEndpointAccountId") ? CT_VPCE_ACCT : K_OTHER;
+	}
+	return K_OTHER;
+}
+
+// The same for userIdentity's members; sessionContext is K_IDENTITY.
+int
+ui_key(string_view k)
+{
+	switch (k.size()) {
+	case 3:
+		return is(k, "arn") ? CT_UI_ARN : K_OTHER;
+	case 4:
+		return is(k, "type") ? CT_UI_TYPE : K_OTHER;
+	case 9:
+		if (is(k, "accountId"))
+			return CT_UI_ACCOUNT;
+		return is(k, "invokedBy") ? CT_UI_INVOKEDBY : K_OTHER;
+	case 11:
+		if (is(k, "accessKeyId"))
+			return CT_UI_KEY;
+		return is(k, "principalId") ? CT_UI_PRINCIPAL : K_OTHER;
+	case 14:
+		return is(k, "sessionContext") ? K_IDENTITY : K_OTHER;
+	}
+	return K_OTHER;
+}
 
 // A string value into a slot; other types leave the slot empty.
 void
@@ -133,8 +223,7 @@ take_members(ondemand::value v, const char *k1, ct_str &s1, const char *k2,
 	for (auto field : o) {
 		string_view k;
 		ondemand::value fv;
-		if (field.unescaped_key().get(k) != SUCCESS ||
-		    field.value().get(fv) != SUCCESS)
+		if (!key_of(field, k) || field.value().get(fv) != SUCCESS)
 			return;
 		if (k == k1)
 			take(fv, s1);
@@ -187,7 +276,7 @@ walk_object(ondemand::object o, ct_event &ev, int depth)
 {
 	for (auto field : o) {
 		string_view k;
-		if (field.unescaped_key().get(k) != SUCCESS)
+		if (!key_of(field, k))
 			return;
 		ondemand::value v;
 		if (field.value().get(v) != SUCCESS)
@@ -246,7 +335,7 @@ walk_session(ondemand::object o, ct_event &ev)
 {
 	for (auto field : o) {
 		string_view k;
-		if (field.unescaped_key().get(k) != SUCCESS)
+		if (!key_of(field, k))
 			return;
 		ondemand::value v;
 		if (field.value().get(v) != SUCCESS)
@@ -269,43 +358,43 @@ walk_identity(ondemand::object o, ct_event &ev)
 {
 	for (auto field : o) {
 		string_view k;
-		if (field.unescaped_key().get(k) != SUCCESS)
+		if (!key_of(field, k))
 			return;
 		ondemand::value v;
 		if (field.value().get(v) != SUCCESS)
 			return;
-		if (k == "sessionContext") {
+		int slot = ui_key(k);
+		if (slot == K_IDENTITY) {
 			ondemand::object sc;
 			if (v.get_object().get(sc) == SUCCESS)
 				walk_session(sc, ev);
-			continue;
-		}
-		for (const keymap &m : ui_keys)
-			if (k == m.key) {
-				take(v, ev.f[m.slot]);
-				break;
-			}
+		} else if (slot >= 0)
+			take(v, ev.f[slot]);
 	}
 }
 
 // One member of an event object. Returns false when k is not an event key.
+// eventTime wins over @timestamp, whichever comes first.
 bool
 event_field(string_view k, ondemand::value v, ct_event &ev)
 {
-	for (const keymap &m : top_keys)
-		if (k == m.key) {
-			if (m.slot != CT_TIME || ev.f[CT_TIME].p == nullptr ||
-			    k == "eventTime")
-				take(v, ev.f[m.slot]);
-			return true;
-		}
-	if (k == "userIdentity") {
+	int slot = top_key(k);
+	if (slot >= 0) {
+		take(v, ev.f[slot]);
+		return true;
+	}
+	switch (slot) {
+	case K_STAMP:
+		if (ev.f[CT_TIME].p == nullptr)
+			take(v, ev.f[CT_TIME]);
+		return true;
+	case K_IDENTITY: {
 		ondemand::object o;
 		if (v.get_object().get(o) == SUCCESS)
 			walk_identity(o, ev);
 		return true;
 	}
-	if (k == "requestParameters" || k == "responseElements") {
+	case K_PARAMS:
 		walk_params(v, ev, 0);
 		return true;
 	}
@@ -363,8 +452,7 @@ event_object(ctx &c, ondemand::value v)
 	for (auto field : o) {
 		string_view k;
 		ondemand::value fv;
-		if (field.unescaped_key().get(k) != SUCCESS ||
-		    field.value().get(fv) != SUCCESS) {
+		if (!key_of(field, k) || field.value().get(fv) != SUCCESS) {
 			bad(c, "malformed record", 0);
 			return;
 		}
@@ -435,8 +523,7 @@ object_doc(ctx &c, ondemand::object o, int depth)
 	for (auto field : o) {
 		string_view k;
 		ondemand::value v;
-		if (field.unescaped_key().get(k) != SUCCESS ||
-		    field.value().get(v) != SUCCESS)
+		if (!key_of(field, k) || field.value().get(v) != SUCCESS)
 			return -1;
 		if (k == "Records") {
 			container = true;

@@ -181,6 +181,7 @@ detect_free(struct detect *d)
 	size_t i;
 
 	hold_free(&d->hold);
+	free(d->rbuf);
 	session_table_free(&d->sessions);
 	dmap_free(&d->intern, NULL);
 	dmap_free(&d->keys, detect_key_free);

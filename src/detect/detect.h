@@ -39,6 +39,8 @@ struct detect {
 	struct hold hold;  /* the reorder window */
 	int live;          /* --follow: the window stays open between reads */
 	const char *input; /* for messages while reading */
+	char *rbuf;        /* detect_run's JSON lines read window, reused */
+	size_t rcap;
 	uint64_t events, dups, malformed, services, badip;
 	uint64_t notime;
 	/* Sees every event before the checks (--perimeter learns from it). */

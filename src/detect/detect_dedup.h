@@ -9,13 +9,26 @@
 
 #define DEDUP_SLOTS ((size_t)1 << 20)
 
+/* Slot i of both generations side by side: a lookup reads one cache
+ * line and one page, not two of each. */
+struct dedup_pair {
+	uint64_t g[2];
+};
+
 struct dedup {
-	uint64_t *gen[2]; /* gen[0] is the newer */
-	size_t n;         /* entries in gen[0] */
+	struct dedup_pair *t; /* DEDUP_SLOTS pairs */
+	int cur;              /* g[cur] is the newer generation */
+	size_t n;             /* entries in the newer */
 };
 
 void dedup_init(struct dedup *);
 /* 1 when id was seen before; otherwise remember it and return 0. */
 int dedup_seen(struct dedup *, const char *id, size_t len);
+/* dedup_seen in steps, so that the table's cache misses overlap each
+ * other: the id's key (never 0); its slots fetched; then, later, in the
+ * order the ids came, the verdict. */
+uint64_t dedup_key(struct dedup *, const char *id, size_t len);
+void dedup_prefetch(const struct dedup *, uint64_t key);
+int dedup_check(struct dedup *, uint64_t key);
 void dedup_free(struct dedup *);
 #endif

@@ -17,10 +17,13 @@
 struct hold_ev {
 	int64_t t;
 	uint64_t index;
-	size_t off, idoff; /* packed fields and eventID in the arena */
-	uint32_t len, idlen;
+	size_t off;     /* packed fields in the arena */
+	uint64_t idkey; /* the eventID's first 8 bytes, big-endian */
+	uint32_t len, idrel, idlen; /* the eventID at off + idrel */
 	int hasid;
 };
+/* The window's memory accounting (DETECT_HOLD_MAX) counts these. */
+_Static_assert(sizeof(struct hold_ev) <= 48, "hold_ev grew");
 
 struct hold_run {
 	struct buf arena;
@@ -90,6 +93,27 @@ hold_room(struct hold_run *r, const struct ct_event *ev)
 	return (unsigned char *)r->arena.data + r->arena.len;
 }
 
+/* Ordered as memcmp orders the ids' starts (zero-padded: a shorter id
+ * sorts first, as with memcmp and then length), so most ties in time
+ * are settled without reading the ids from the arena. */
+static uint64_t
+hold_idkey(const struct ct_str *id)
+{
+	const unsigned char *p = (const unsigned char *)id->p;
+	uint64_t k = 0;
+	size_t i;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (id->n >= 8) {
+		memcpy(&k, p, 8);
+		return __builtin_bswap64(k);
+	}
+#endif
+	for (i = 0; i < 8; i++)
+		k = k << 8 | (i < id->n ? p[i] : 0);
+	return k;
+}
+
 static void
 hold_pack_all(struct hold_run *r, struct hold_ev *e, const struct ct_event *ev)
 {
@@ -102,9 +126,9 @@ hold_pack_all(struct hold_run *r, struct hold_ev *e, const struct ct_event *ev)
 		p = hold_pack(p, i, &ev->f[i]);
 		if (i == CT_EVENTID) {
 			e->hasid = 1;
-			e->idoff =
-			    r->arena.len + (size_t)(p - base) - ev->f[i].n;
+			e->idrel = (uint32_t)((size_t)(p - base) - ev->f[i].n);
 			e->idlen = (uint32_t)ev->f[i].n;
+			e->idkey = hold_idkey(&ev->f[i]);
 		}
 	}
 	for (i = 0; i < ev->nips; i++)
@@ -210,6 +234,30 @@ hold_unpack(const struct hold_run *r, const struct hold_ev *e,
 	}
 }
 
+void
+hold_piece_get(const struct hold_piece *p, size_t i, struct ct_event *ev)
+{
+	hold_unpack(p->run, &p->run->v[i], ev);
+}
+
+void
+hold_piece_retime(struct hold_piece *p, size_t i, int64_t t)
+{
+	struct hold_ev *e = &p->run->v[i];
+
+	if (e->t == HOLD_NOTIME && t != HOLD_NOTIME)
+		p->notime--;
+	else if (e->t != HOLD_NOTIME && t == HOLD_NOTIME)
+		p->notime++;
+	e->t = t;
+}
+
+void
+hold_piece_drop(struct hold_piece *p, size_t i)
+{
+	hold_piece_retime(p, i, HOLD_DROP);
+}
+
 /* Time, then eventID, then input position: every split reads alike. */
 static int
 hold_cmp_ev(const struct hold_run *ra, const struct hold_ev *a,
@@ -222,7 +270,10 @@ hold_cmp_ev(const struct hold_run *ra, const struct hold_ev *a,
 		return a->t < b->t ? -1 : 1;
 	if (a->hasid != b->hasid)
 		return a->hasid ? 1 : -1;
-	c = n ? memcmp(ra->arena.data + a->idoff, rb->arena.data + b->idoff, n)
+	if (a->idkey != b->idkey)
+		return a->idkey < b->idkey ? -1 : 1;
+	c = n ? memcmp(ra->arena.data + a->off + a->idrel,
+	               rb->arena.data + b->off + b->idrel, n)
 	      : 0;
 	if (c != 0 || a->idlen != b->idlen)
 		return c != 0 ? c : (a->idlen < b->idlen ? -1 : 1);
@@ -317,6 +368,8 @@ hold_run_prepare(struct hold *h, struct hold_run *r)
 	uint64_t dropped = 0;
 
 	for (i = 0; i < r->n; i++) {
+		if (r->v[i].t == HOLD_DROP)
+			continue; /* a duplicate */
 		if (r->v[i].t == HOLD_NOTIME) {
 			dropped++;
 			continue;

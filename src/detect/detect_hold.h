@@ -18,7 +18,8 @@
 
 #define DETECT_WINDOW_MS (20LL * 60 * 1000) /* 15 min late + 5 min objects */
 #define DETECT_HOLD_MAX ((size_t)1 << 30)   /* bytes held at most */
-#define HOLD_NOTIME INT64_MIN /* an event whose time is not known yet */
+#define HOLD_NOTIME INT64_MIN     /* an event whose time is not known yet */
+#define HOLD_DROP (INT64_MIN + 1) /* an event taken out (a duplicate) */
 
 struct hold_run;      /* the sorted events of one piece of input */
 #define HOLD_SPARES 4 /* applied runs kept for reuse */
@@ -54,6 +55,12 @@ void hold_piece_open(struct hold_piece *, struct hold *);
 void hold_piece_hint(struct hold_piece *, size_t bytes);
 /* Add one event (its strings are copied) at time t, or HOLD_NOTIME. */
 void hold_piece_add(struct hold_piece *, const struct ct_event *, int64_t t);
+/* The piece's event i (0 the first added), as views into the piece
+ * (valid until the next add); its time set to t; or taken out (never
+ * applied, not counted as dropped). */
+void hold_piece_get(const struct hold_piece *, size_t i, struct ct_event *);
+void hold_piece_retime(struct hold_piece *, size_t i, int64_t t);
+void hold_piece_drop(struct hold_piece *, size_t i);
 /* Give the events waiting for a time the time t. */
 void hold_piece_settime(struct hold_piece *, int64_t t);
 /* Sort the piece into the window; events still without a time are

@@ -82,13 +82,25 @@ detect_run_fill(int fd, char *buf, size_t want)
 	return (ssize_t)got;
 }
 
-/* A large JSON lines file a window at a time: holding a whole trail
- * costs more in page clearing and copying than parsing it. */
+/* The read window: one buffer for every file, small enough to stay in
+ * the cache between read() filling it and the parser reading it. */
+static char *
+detect_run_window(struct detect *d, size_t cap)
+{
+	if (d->rcap < cap) {
+		d->rbuf = xreallocarray(d->rbuf, 1, cap + CT_PADDING);
+		d->rcap = cap;
+	}
+	return d->rbuf;
+}
+
+/* A JSON lines file a window at a time: holding a whole trail costs
+ * more in page faults and cache misses than parsing it. */
 static void
 detect_run_lines(struct detect *d, const char *path, int fd)
 {
-	size_t cap = DETECT_CHUNK, have = 0, cut;
-	char *buf = xmalloc(cap + CT_PADDING), *nl;
+	size_t cap = DETECT_READ, have = 0, cut;
+	char *buf = detect_run_window(d, cap), *nl;
 	struct batch b;
 	ssize_t n;
 
@@ -104,7 +116,7 @@ detect_run_lines(struct detect *d, const char *path, int fd)
 		}
 		if ((nl = memrchr(buf, '\n', have)) == NULL) {
 			cap *= 2; /* one line longer than the window */
-			buf = xreallocarray(buf, 1, cap + CT_PADDING);
+			buf = detect_run_window(d, cap);
 			continue;
 		}
 		cut = (size_t)(nl - buf) + 1;
@@ -115,10 +127,10 @@ detect_run_lines(struct detect *d, const char *path, int fd)
 	if (n < 0)
 		log_warn("%s", path);
 	batch_close(&b);
-	free(buf);
 }
 
-/* Whether path is a large, uncompressed JSON lines file. */
+/* Whether path is an uncompressed JSON lines file, read a window at a
+ * time (any other content is read whole). */
 static int
 detect_run_chunked(const char *path, int *fdp)
 {
@@ -130,7 +142,6 @@ detect_run_chunked(const char *path, int *fdp)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (size_t)st.st_size > DETECT_CHUNK &&
 	    (n = pread(fd, head, sizeof head, 0)) > 2 &&
 	    (unsigned char)head[0] != 0x1f && ct_is_lines(head, (size_t)n)) {
 		*fdp = fd;

@@ -1,5 +1,5 @@
-/* Feeding inputs to the detector: each file or stdin read whole (a large
- * JSON lines file a window at a time), its events deduplicated by eventID
+/* Feeding inputs to the detector: each file or stdin read whole (a JSON
+ * lines file a small window at a time), its events deduplicated by eventID
  * and handed to the reorder window (detect_hold.h), which applies them to
  * detect_event in event-time order across every input. */
 #ifndef IMDSGATE_DETECT_RUN_H
@@ -9,8 +9,12 @@
 
 #include "detect/detect.h"
 
-#define DETECT_BATCH 65536 /* events per sorted run of the window */
-#define DETECT_CHUNK ((size_t)32 << 20) /* JSON lines read window */
+#define DETECT_BATCH 65536     /* events per sorted run of the window */
+#define DETECT_LINES_RUN 16384 /* JSON lines events per run, at least */
+#define DETECT_LINES_HINT (DETECT_LINES_RUN * 600) /* its packed bytes */
+#ifndef DETECT_READ
+#define DETECT_READ ((size_t)1 << 20) /* JSON lines read window */
+#endif
 
 /* Every path (a file, "-", or a directory walked) read as one trail: the
  * inputs in the order their events start (ct_order_key), the events

@@ -101,8 +101,8 @@ for f in empty.json empty.json.gz blank.jsonl; do
 	is "$?:$(cat "$T/err")" "0:" "$f: an empty trail, no error"
 done
 
-# A JSON lines file over the 32 MiB read window is parsed a window at a
-# time: same findings as the whole file through stdin, and record numbers
+# A JSON lines file is parsed a 1 MiB read window at a time (the window
+# of events moving on every 16,384 events): same findings as the whole file through stdin, and record numbers
 # and byte offsets that run on across windows.
 python3 - "$top_srcdir/tests/detect/scenarios/outside.jsonl" "$T/big.jsonl" <<'PY'
 import json, sys

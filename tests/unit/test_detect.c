@@ -90,6 +90,7 @@ test_dedup(void)
 {
 	struct dedup d;
 	char id[32];
+	uint64_t k1, k2;
 	int i, dup = 0;
 
 	dedup_init(&d);
@@ -101,6 +102,11 @@ test_dedup(void)
 	}
 	is_int(dup, 0, "no false duplicates across a generation switch");
 	ok(dedup_seen(&d, "ev-599999", 9), "recent id remembered");
+	k1 = dedup_key(&d, "two-step", 8);
+	k2 = dedup_key(&d, "two-step", 8);
+	ok(k1 != 0 && k1 == k2, "a key is the id's, never 0");
+	ok(!dedup_check(&d, k1) && dedup_check(&d, k2),
+	   "the verdict later, as dedup_seen's");
 	dedup_free(&d);
 }
 
@@ -306,7 +312,8 @@ test_hold(void)
 	hold_put(&p, "d", t0 + 26 * m);
 	hold_piece_close(&h, &p);
 	hold_advance(&h, hold_cb, NULL);
-	is_str(hold_order(), "a b1 b2", "older than the window: applied in order");
+	is_str(hold_order(), "a b1 b2",
+	       "older than the window: applied in order");
 	hold_piece_open(&p, &h);
 	hold_put(&p, "late", t0 + 1 * m);
 	hold_piece_close(&h, &p);
@@ -319,7 +326,8 @@ test_hold(void)
 	hold_put(&p, "x", HOLD_NOTIME);
 	hold_piece_settime(&p, t0 + 30 * m);
 	hold_put(&p, "y", t0 + 30 * m);
-	is_int((int)hold_piece_close(&h, &p), 0, "timed later: nothing dropped");
+	is_int((int)hold_piece_close(&h, &p), 0,
+	       "timed later: nothing dropped");
 	hold_piece_open(&p, &h);
 	hold_put(&p, "z", HOLD_NOTIME);
 	is_int((int)hold_piece_close(&h, &p), 1, "never timed: dropped");
@@ -329,14 +337,52 @@ test_hold(void)
 	hold_free(&h);
 }
 
+/* Events are packed before their dedup verdicts (issue 18): any of the
+ * piece's events can be read back, timed, or taken out, and the count of
+ * events waiting for a time follows. */
+static void
+test_hold_last(void)
+{
+	const int64_t t0 = 1700000000000LL;
+	struct hold_piece p;
+	struct ct_event ev;
+	struct hold h;
+
+	hold_init(&h);
+	hold_piece_open(&p, &h);
+	hold_put(&p, "kept", t0);
+	hold_put(&p, "dup", 0);
+	hold_put(&p, "untimed", 0);
+	hold_piece_get(&p, 1, &ev);
+	is_int((int)ev.f[CT_EVENTID].n, 3, "an event read back");
+	ok(ev.f[CT_SRCIP].n == 11 &&
+	       memcmp(ev.f[CT_SRCIP].p, "15.188.1.10", 11) == 0,
+	   "with its fields");
+	hold_piece_drop(&p, 1);
+	is_int((int)p.notime, 0, "a duplicate taken out: not waiting");
+	hold_piece_retime(&p, 2, HOLD_NOTIME);
+	is_int((int)p.notime, 1, "timed as waiting: counted");
+	hold_piece_retime(&p, 2, t0 + 1);
+	is_int((int)p.notime, 0, "timed after all: not counted");
+	hold_put(&p, "never", HOLD_NOTIME);
+	hold_piece_drop(&p, 3);
+	is_int((int)p.notime, 0, "an untimed one taken out: not counted");
+	is_int((int)hold_piece_close(&h, &p), 0, "nothing dropped");
+	napplied = 0;
+	hold_flush(&h, hold_cb, NULL);
+	is_str(hold_order(), "kept untimed", "only the kept ones applied");
+	hold_free(&h);
+}
+
 /* Inputs are read in the order their events start (issue 19). */
 static void
 test_order(void)
 {
 	const char *lines = "{\"eventTime\":\"2026-11-20T10:05:00Z\"}\n"
 	                    "{\"eventTime\":\"2026-11-20T10:01:00Z\"}\n";
-	const char *lookup = "{\"Events\":[{\"CloudTrailEvent\":"
-	                     "\"{\\\"eventTime\\\":\\\"2026-11-20T09:00:00Z\\\"}\"}]}";
+	const char *lookup =
+	    "{\"Events\":[{\"CloudTrailEvent\":"
+	    "\"{\\\"eventTime\\\":\\\"2026-11-20T09:00:00Z\\\"}\"}]}";
 	int64_t ms;
 
 	timefmt_parse("2024-08-02T08:20:00Z", 20, &ms);
@@ -400,6 +446,7 @@ main(void)
 	test_forms();
 	test_vpc();
 	test_hold();
+	test_hold_last();
 	test_order();
 	test_classes();
 	tap_done();
