@@ -28,6 +28,8 @@ t_up=$(now_ms)
 load_start bob "$BOB_UID" --path "$CREDS" --interval 0.02 --stop "$TMPD/stop" --timeout 2
 load_start alice "$ALICE_UID" --path "$CREDS" --interval 0.02 --stop "$TMPD/stop" --timeout 2
 
+# a process gone, or a zombie: its files are closed either way
+exited() { local st; st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null); [ -z "$st" ] || [ "$st" = Z ]; }
 bob_creds_since() { [ "$(res_count bob "\$1 >= $1 && \$6 == 1")" -gt 0 ]; }
 # both loops saw a refusal that started after $1
 refused_since() {
@@ -43,8 +45,12 @@ for ((i = 1; i <= CYCLES; i++)); do
 		break
 	fi
 	tap_ok 0 "cycle $i: bob gets credentials through the restarted daemon"
+	worker=$(pgrep -P "$DAEMON_PID")
 	kill -KILL "$DAEMON_PID"
 	wait "$DAEMON_PID" 2>/dev/null
+	# The worker dies with the monitor (PR_SET_PDEATHSIG), a moment
+	# later: the daemon is down once neither holds the listening socket.
+	for w in $worker; do wait_for 30 exited "$w"; done
 	t_down=$(now_ms)
 	ok "cycle $i: while it is down, both users' connections are refused" \
 		wait_for 30 refused_since "$t_down"
