@@ -28,8 +28,6 @@ t_up=$(now_ms)
 load_start bob "$BOB_UID" --path "$CREDS" --interval 0.02 --stop "$TMPD/stop" --timeout 2
 load_start alice "$ALICE_UID" --path "$CREDS" --interval 0.02 --stop "$TMPD/stop" --timeout 2
 
-# a process gone, or a zombie: its files are closed either way
-exited() { local st; st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null); [ -z "$st" ] || [ "$st" = Z ]; }
 bob_creds_since() { [ "$(res_count bob "\$1 >= $1 && \$6 == 1")" -gt 0 ]; }
 # both loops saw a refusal that started after $1
 refused_since() {

@@ -32,6 +32,15 @@ CREDS=/latest/meta-data/iam/security-credentials/$ROLE
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
+# exited PID: the process is gone, or a zombie (its files closed either
+# way). The worker dies with the monitor (PR_SET_PDEATHSIG), a moment
+# after the monitor is reaped: a test timing a "down" window waits for it.
+exited() {
+	local st
+	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+
 robust_dirs() { gate_rules creds-root-bob; }
 
 # robust_conf UPSTREAM [KEY=VALUE...]: listens on GATE_PORT (127.0.0.1
