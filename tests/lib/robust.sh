@@ -91,6 +91,17 @@ res_count() {
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
+# rss_sampler PID FILE: the largest RSS of PID seen (KiB), kept in FILE,
+# sampled every 50 ms until FILE.stop exists; run it in the background.
+rss_sampler() {
+	local max=0 r
+	while [ ! -e "$2.stop" ]; do
+		r=$(rss_kb "$1"); [ "${r:-0}" -gt "$max" ] && max=$r
+		echo "$max" >"$2"
+		sleep 0.05
+	done
+}
+
 # Requests a simulator started with -v served (one log line each).
 sim_requests() {
 	grep -cE '^imdsgate-sim: (GET|HEAD|PUT|POST|DELETE|OTHER) ' "$1" 2>/dev/null
