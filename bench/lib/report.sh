@@ -139,7 +139,7 @@ rp_footprint() {
 	done
 	echo
 	echo "Targets: RSS < 4 MiB idle: $(pass "$(med px.rss.b.start)" '<' 4096);"
-	echo "< 16 MiB with ${PX_HOLD:-1000} connections: $(pass "$(med px.rss.b.hold)" '<' 16384)."
+	echo "< 12 MiB (issue 18) with ${PX_HOLD:-1000} connections: $(pass "$(med px.rss.b.hold)" '<' 12288)."
 	echo "Audit log written during the runs: $(med px.audit_bytes) bytes."
 	echo
 	for m in ka close; do
@@ -250,17 +250,19 @@ rp_detect() {
 	echo
 	per=$(awk -v a="$(med dt.c10m-1m.s3.det.rss)" -v b="$(med dt.c10m-10k.s3.det.rss)" \
 		'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.0f", (a - b) * 1024 / 990000 }')
-	jl=$(awk -v a="$(med dt.c1m-1m.jsonl.det.rss)" -v b="$(med dt.c1m-10k.jsonl.det.rss)" \
+	mjl=$(awk -v a="$(med dt.c1m-1m.jsonl.det.rss)" -v b="$(med dt.c1m-10k.jsonl.det.rss)" \
 		'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.0f", (a - b) * 1024 / 990000 }')
 	echo "Memory per tracked session: (peak RSS at 1M sessions - at 10k) / 990,000:"
-	echo "$per bytes on the 10M-event gzip corpora, $jl bytes on the 1M-event JSON lines."
+	echo "$per bytes on the 10M-event gzip corpora, $mjl bytes on the 1M-event JSON lines."
 	echo
-	echo "Targets:"
+	echo "Targets (issue 18):"
 	jl=$(ratio "$(med dt.c1m-10k.jsonl.events)" "$(med dt.c1m-10k.jsonl.det.cpu)")
-	echo "- >= 300,000 events/s per core on JSON lines (c1m-10k): $(fmt 0 "$jl") — $(pass "$jl" '>=' 300000)"
-	echo "- within 2x of zcat on gzip (c10m-1m, wall): $(ratio "$(med dt.c10m-1m.s3.det.wall)" "$(med dt.c10m-1m.s3.base.wall)")x — $(pass "$(ratio "$(med dt.c10m-1m.s3.det.wall)" "$(med dt.c10m-1m.s3.base.wall)")" '<' 2.0001)"
-	echo "- >= 20x the Python baseline (c1m-10k JSON lines, cpu): $(ratio "$(med dt.c1m-10k.jsonl.py.cpu)" "$(med dt.c1m-10k.jsonl.det.cpu)")x — $(pass "$(ratio "$(med dt.c1m-10k.jsonl.py.cpu)" "$(med dt.c1m-10k.jsonl.det.cpu)")" '>=' 20)"
-	echo "- < 300 bytes per tracked session: $per — $(pass "$per" '<' 300)"
+	echo "- >= 500,000 events/s per core on JSON lines (c1m-10k): $(fmt 0 "$jl") — $(pass "$jl" '>=' 500000)"
+	gz=$(ratio "$(med dt.c1m-10k.s3.base.cpu)" "$(med dt.c1m-10k.s3.det.cpu)")
+	echo "- >= 2x zcat on gzip S3 objects (c1m-10k, zcat's CPU / the detector's): ${gz}x — $(pass "$gz" '>=' 2)"
+	[ "$per" = - ] && per=$mjl
+	echo "- <= 300 bytes per tracked session at 1M sessions: $per — $(pass "$per" '<=' 300)"
+	echo "- (no target) the Python baseline, c1m-10k JSON lines, CPU: $(ratio "$(med dt.c1m-10k.jsonl.py.cpu)" "$(med dt.c1m-10k.jsonl.det.cpu)")x"
 	echo
 	for f in jsonl s3; do
 		[ -s "$OUT/perf-c1m-10k-$f.txt" ] || continue

@@ -124,6 +124,13 @@ void audit_dest_batch(void (*kick)(void *), void *arg);
  * flush, was dropped (a queued credential_fetch among them: its
  * credentials must not go out). */
 int audit_dest_flush(void);
+/* written(arg, ok) is called after each batch leaves: written whole (ok
+ * 1) or dropped (0); NULL: not told. */
+void audit_dest_on_written(void (*written)(void *, int ok), void *arg);
+/* Between audit_dest_together(1) and (0) queued records stay in one batch:
+ * written or dropped together (a credential_fetch record and the request
+ * record of the same answer). */
+void audit_dest_together(int on);
 /* Where "syslog" sends its datagrams (default /dev/log). */
 void audit_dest_set_syslog_path(const char *);
 /* Records dropped since audit_open. */

@@ -42,6 +42,9 @@ static struct {
 	int failed;      /* a record was dropped since the last flush */
 	void (*kick)(void *);
 	void *kick_arg;
+	int together; /* what is queued now stays in one batch */
+	void (*written)(void *, int);
+	void *written_arg;
 } ad = {.fd = -1, .syslog_path = "/dev/log"};
 
 void
@@ -340,7 +343,7 @@ audit_dest_write(const char *json, size_t len)
 		buf_addc(&ad.batch, '\n');
 		if (ad.nbatch++ == 0 && ad.kick != NULL)
 			ad.kick(ad.kick_arg);
-		if (ad.batch.len >= AUDIT_BATCH_MAX)
+		if (ad.batch.len >= AUDIT_BATCH_MAX && !ad.together)
 			audit_dest_flush();
 		return 0;
 	}
@@ -363,9 +366,11 @@ audit_dest_flush(void)
 	int r;
 
 	if (ad.nbatch > 0) {
-		audit_dest_out(ad.batch.data, ad.batch.len, ad.nbatch);
+		r = audit_dest_out(ad.batch.data, ad.batch.len, ad.nbatch);
 		buf_reset(&ad.batch);
 		ad.nbatch = 0;
+		if (ad.written != NULL)
+			ad.written(ad.written_arg, r == 0);
 	}
 	r = ad.failed ? -1 : 0;
 	ad.failed = 0;
@@ -385,4 +390,24 @@ audit_dest_batch(void (*kick)(void *), void *arg)
 	ad.batching = kick != NULL;
 	if (!ad.batching)
 		buf_free(&ad.batch);
+}
+
+/* written(arg, ok) after each batch is written (ok) or dropped: a batch
+ * is written in one write(), all of it or none of it. */
+void
+audit_dest_on_written(void (*written)(void *, int), void *arg)
+{
+	ad.written = written;
+	ad.written_arg = arg;
+}
+
+/* Records queued between audit_dest_together(1) and (0) go out in the
+ * same batch (a full batch waits for the end of the group), so they are
+ * written or dropped together. */
+void
+audit_dest_together(int on)
+{
+	ad.together = on;
+	if (!on && ad.batching && ad.batch.len >= AUDIT_BATCH_MAX)
+		audit_dest_flush();
 }

@@ -53,9 +53,12 @@ proxy_client_io_free(struct pconn *c)
 }
 
 /* Read as the state wants: with the idle timeout while a head is
- * awaited, without while a request runs (its client may well be quiet),
- * with the linger bound while draining; not while identifying or
- * closing, nor when the input is full, the output held, or after FIN. */
+ * awaited, without while a request runs (its client may well be quiet)
+ * or its last answer goes out, with the linger bound while draining; not
+ * while identifying, nor when the input is full, the output held, or
+ * after FIN. Closing still reads (into the bounded input, which lingering
+ * throws away: nothing more is parsed): removing the event there and
+ * adding it again to linger cost two epoll_ctl per closed connection. */
 void
 proxy_client_watch(struct pconn *c)
 {
@@ -71,6 +74,7 @@ proxy_client_watch(struct pconn *c)
 		event_add(c->rev, &c->px->client_tv);
 		break;
 	case PCONN_BUSY:
+	case PCONN_CLOSING:
 		event_add(c->rev, NULL);
 		event_remove_timer(c->rev);
 		break;

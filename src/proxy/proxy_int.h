@@ -142,9 +142,11 @@ struct preq *proxy_request_parse(struct pconn *, const char *, size_t,
 void proxy_request_start(struct preq *, int last); /* last: then close */
 void proxy_request_drained(struct preq *);         /* client output is out */
 void proxy_request_abort(struct preq *, const char *why);
-/* The turn's audit records were written (ok) or not: send or refuse the
- * credentials that waited for theirs. */
-void proxy_request_commit_all(struct proxy *, int ok);
+/* A batch of audit records was written (ok) or dropped: the credentials
+ * waiting for theirs learn it; at the end of the turn they are sent or
+ * refused. */
+void proxy_request_written(struct proxy *, int ok);
+void proxy_request_commit_all(struct proxy *);
 void proxy_request_spares_free(struct proxy *);
 
 /* proxy_upstream.c: one request carried to the IMDS, its answer back. */

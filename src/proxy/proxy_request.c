@@ -48,6 +48,8 @@ struct preq {
 	int refused;   /* answered by us with a 4xx: may be folded */
 	int head_sent; /* the answer's head is queued to the client */
 	int hold;      /* the body is read whole before it is sent */
+	int recorded;  /* its record is queued with its credential_fetch */
+	int written;   /* their batch: -1 not yet out, 0 dropped, 1 written */
 	size_t cap;
 	long token_ttl;
 	struct pupstream *up;
@@ -164,8 +166,9 @@ proxy_request_free(struct preq *r)
 }
 
 /* The request's record (a credential body had its own before it went
- * out); a refusal may be folded into its uid's summary instead. */
-static void
+ * out); a refusal may be folded into its uid's summary instead. 0 written
+ * or queued, -1 dropped. */
+static int
 proxy_request_record(struct preq *r)
 {
 	struct audit_req a;
@@ -184,9 +187,16 @@ proxy_request_record(struct preq *r)
 	a.imds_version = r->http.has_token || r->is_token_put ? 2 : 1;
 	a.reason = r->reason;
 	if (!r->refused)
-		audit_request(&a);
-	else if (audit_refusal(&a, token_now_ms()) == 1)
+		return audit_request(&a);
+	switch (audit_refusal(&a, token_now_ms())) {
+	case 1:
 		proxy_fold_arm(r->px);
+		return 0;
+	case 0:
+		return 0;
+	default:
+		return -1;
+	}
 }
 
 /* Every answered request ends here, once: recorded, then the connection
@@ -198,7 +208,8 @@ proxy_request_end(struct preq *r)
 	int keepalive = r->keepalive;
 
 	r->state = PREQ_ENDED;
-	proxy_request_record(r);
+	if (!r->recorded)
+		proxy_request_record(r);
 	proxy_request_free(r);
 	proxy_client_done(c, keepalive);
 	proxy_client_unref(c);
@@ -217,7 +228,10 @@ proxy_request_abort(struct preq *r, const char *why)
 	if (r->state == PREQ_COMMIT)
 		TAILQ_REMOVE(&r->px->commits, r, commit);
 	r->state = PREQ_ENDED;
-	proxy_request_record(r);
+	/* queued with its credential_fetch already (as answered: the
+	 * client went in the same turn), never twice */
+	if (!r->recorded)
+		proxy_request_record(r);
 	proxy_request_free(r);
 	proxy_client_unref(c);
 }
@@ -509,42 +523,80 @@ proxy_request_cred_refuse(struct preq *r)
 	proxy_request_reply(r, 503, "credential record not written", 0);
 }
 
+/* The request's record as it will be answered (200, the body), queued
+ * together with its credential_fetch record: one batch, one write, both
+ * written or both dropped. 0, or -1 when the record was dropped (syslog,
+ * which is not batched). */
+static int
+proxy_request_prerecord(struct preq *r)
+{
+	r->bytes = evbuffer_get_length(r->body);
+	if (proxy_request_record(r) == -1)
+		return -1;
+	r->recorded = 1;
+	r->written = -1;
+	r->state = PREQ_COMMIT;
+	TAILQ_INSERT_TAIL(&r->px->commits, r, commit);
+	return 0;
+}
+
 /* A credential body goes out only once its credential_fetch record is
  * written: never a credential without its record (fail closed). The
- * record is queued with the turn's others; the body waits for the end of
- * the turn, when they are written (proxy_request_commit_all). */
+ * records are queued with the turn's others; the body waits for the end
+ * of the turn, when they are written (proxy_request_commit_all). */
 static void
 proxy_request_cred(struct preq *r)
 {
-	switch (audit_credential_fetch_by(
+	int rc, pre = -1;
+
+	audit_dest_together(1);
+	rc = audit_credential_fetch_by(
 	    r->c->caller.json != NULL ? &r->c->caller : NULL, r->upath,
 	    (const char *)evbuffer_pullup(r->body, -1),
-	    evbuffer_get_length(r->body))) {
-	case 1: /* not credentials (a listing): nothing to wait for */
+	    evbuffer_get_length(r->body));
+	if (rc == 0)
+		pre = proxy_request_prerecord(r);
+	audit_dest_together(0);
+	if (rc == 1) /* not credentials (a listing): nothing to wait for */
 		proxy_request_deliver(r);
-		break;
-	case 0:
-		r->state = PREQ_COMMIT;
-		TAILQ_INSERT_TAIL(&r->px->commits, r, commit);
+	else if (rc == 0 && pre == 0)
 		proxy_turn_want(r->px);
-		break;
-	default:
+	else
 		proxy_request_cred_refuse(r);
-	}
 }
 
+/* A batch of audit records left: the credentials waiting for it learn
+ * whether their records were written (every waiting one not told yet had
+ * its records in this batch: they are queued together, then it waits). */
 void
-proxy_request_commit_all(struct proxy *px, int ok)
+proxy_request_written(struct proxy *px, int ok)
+{
+	struct preq *r;
+
+	for (r = TAILQ_FIRST(&px->commits); r != NULL;
+	     r = TAILQ_NEXT(r, commit))
+		if (r->written == -1)
+			r->written = ok;
+}
+
+/* The end of the turn, its records out: send the credentials whose
+ * records were written, refuse (503, recorded anew: the first record was
+ * dropped with the credential_fetch) the others. Not told at all: their
+ * records were sent at once, unbatched (syslog), and succeeded. */
+void
+proxy_request_commit_all(struct proxy *px)
 {
 	struct preq *r;
 
 	while ((r = TAILQ_FIRST(&px->commits)) != NULL) {
 		TAILQ_REMOVE(&px->commits, r, commit);
 		r->state = PREQ_BODY;
-		if (ok)
+		if (r->written != 0)
 			proxy_request_deliver(r);
-		else
+		else {
+			r->recorded = 0;
 			proxy_request_cred_refuse(r);
+		}
 	}
 }
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -47,15 +48,71 @@ struct peer_resolver {
 	TAILQ_HEAD(, peer_uidq) ring; /* uids with searches, taking turns */
 };
 
+#define PEER_USER_CACHE 8            /* uids whose names are remembered */
+#define PEER_USER_TTL_NS 1000000000L /* for a second */
+
+static struct {
+	uid_t uid;
+	struct timespec at; /* 0: empty */
+	char name[64];
+} peer_users[PEER_USER_CACHE];
+static unsigned peer_users_next;
+
+/* A name looked up less than a second ago, for the record of the next
+ * connection of the same uid: the user database lookup is five system
+ * calls (open, fstat, read, lseek, close of /etc/passwd) per connection,
+ * half of the monitor's work for a connect() record. Only the name: the
+ * name is informational next to the uid, and groups are never cached. */
+static int
+peer_userdb_cached(struct peer_info *pi, const struct timespec *now)
+{
+	unsigned i;
+	long ns;
+
+	for (i = 0; i < PEER_USER_CACHE; i++) {
+		if (peer_users[i].at.tv_sec == 0 ||
+		    peer_users[i].uid != pi->uid)
+			continue;
+		ns = (now->tv_sec - peer_users[i].at.tv_sec) * 1000000000L +
+		     (now->tv_nsec - peer_users[i].at.tv_nsec);
+		if (ns < 0 || ns >= PEER_USER_TTL_NS)
+			return 0;
+		memcpy(pi->user, peer_users[i].name, sizeof pi->user);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+peer_userdb_remember(const struct peer_info *pi, const struct timespec *now)
+{
+	unsigned i;
+
+	for (i = 0; i < PEER_USER_CACHE; i++)
+		if (peer_users[i].at.tv_sec != 0 &&
+		    peer_users[i].uid == pi->uid)
+			break;
+	if (i == PEER_USER_CACHE)
+		i = peer_users_next++ % PEER_USER_CACHE;
+	peer_users[i].uid = pi->uid;
+	peer_users[i].at = *now;
+	memcpy(peer_users[i].name, pi->user, sizeof peer_users[i].name);
+}
+
 /* User name and, when no process said, groups from the user database
  * (what the user would get at login: her own, never more). */
 void
 peer_userdb(struct peer_info *pi, int need_groups)
 {
 	struct passwd pw, *pwp = NULL;
+	struct timespec now;
 	char buf[4096];
 	int n = PEER_MAXGROUPS;
 
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &now) == -1)
+		now.tv_sec = 0; /* no cache */
+	if (!need_groups && now.tv_sec != 0 && peer_userdb_cached(pi, &now))
+		return;
 	if (getpwuid_r(pi->uid, &pw, buf, sizeof buf, &pwp) != 0 ||
 	    pwp == NULL) {
 		snprintf(pi->user, sizeof pi->user, "%u", (unsigned)pi->uid);
@@ -64,6 +121,8 @@ peer_userdb(struct peer_info *pi, int need_groups)
 		return;
 	}
 	snprintf(pi->user, sizeof pi->user, "%s", pw.pw_name);
+	if (now.tv_sec != 0)
+		peer_userdb_remember(pi, &now);
 	if (!need_groups)
 		return;
 	pi->gid = pw.pw_gid;

@@ -29,14 +29,6 @@ fault_daemon f-pipe $P 169.254.169.254:80
 LOG=$TMPD/log/f-pipe.log
 base=$(rss_kb "$DAEMON_WORKER")
 
-rss_sampler() {	# the largest RSS seen until $TMPD/rss.stop exists
-	local max=0 r
-	while [ ! -e "$TMPD/rss.stop" ]; do
-		r=$(rss_kb "$DAEMON_WORKER"); [ "${r:-0}" -gt "$max" ] && max=$r
-		echo "$max" >"$TMPD/rss"
-		sleep 0.1
-	done
-}
 sleep_until() { [ "$(now_ms)" -ge "$1" ]; }
 
 # flood NAME PATH: alice's flood of GET PATH; bob is served in the middle
@@ -45,7 +37,7 @@ flood() {
 	local t0 code ms sent got
 	rm -f "$TMPD/rss" "$TMPD/rss.stop"
 	rec0=$(grep -c . "$LOG")
-	rss_sampler &
+	rss_sampler "$DAEMON_WORKER" "$TMPD/rss" &
 	local sampler=$!
 	t0=$(now_ms)
 	printf "GET $2 HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n" |

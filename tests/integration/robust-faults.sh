@@ -66,14 +66,6 @@ ok "trickle: answered within upstream_timeout + margin ($ms ms)" \
 # of applying back-pressure shows it in its RSS. Sampled every 50 ms.
 fault_daemon f-huge $P6 "$UP_huge_body"
 HUGE_PID=$DAEMON_WORKER	# the process that serves
-rss_sampler() {	# rss_sampler PID FILE: max RSS until FILE.stop exists
-	local max=0 r
-	while [ ! -e "$2.stop" ]; do
-		r=$(rss_kb "$1"); [ "${r:-0}" -gt "$max" ] && max=$r
-		echo "$max" >"$2"
-		sleep 0.05
-	done
-}
 huge_case() {	# huge_case NAME UID PATH
 	local base max code ms rc size
 	base=$(rss_kb "$HUGE_PID")

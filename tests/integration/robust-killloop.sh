@@ -43,8 +43,12 @@ for ((i = 1; i <= CYCLES; i++)); do
 		break
 	fi
 	tap_ok 0 "cycle $i: bob gets credentials through the restarted daemon"
+	worker=$(pgrep -P "$DAEMON_PID")
 	kill -KILL "$DAEMON_PID"
 	wait "$DAEMON_PID" 2>/dev/null
+	# The worker dies with the monitor (PR_SET_PDEATHSIG), a moment
+	# later: the daemon is down once neither holds the listening socket.
+	for w in $worker; do wait_for 30 exited "$w"; done
 	t_down=$(now_ms)
 	ok "cycle $i: while it is down, both users' connections are refused" \
 		wait_for 30 refused_since "$t_down"

@@ -32,6 +32,15 @@ CREDS=/latest/meta-data/iam/security-credentials/$ROLE
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
+# exited PID: the process is gone, or a zombie (its files closed either
+# way). The worker dies with the monitor (PR_SET_PDEATHSIG), a moment
+# after the monitor is reaped: a test timing a "down" window waits for it.
+exited() {
+	local st
+	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+
 robust_dirs() { gate_rules creds-root-bob; }
 
 # robust_conf UPSTREAM [KEY=VALUE...]: listens on GATE_PORT (127.0.0.1
@@ -81,6 +90,17 @@ res_count() {
 }
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# rss_sampler PID FILE: the largest RSS of PID seen (KiB), kept in FILE,
+# sampled every 50 ms until FILE.stop exists; run it in the background.
+rss_sampler() {
+	local max=0 r
+	while [ ! -e "$2.stop" ]; do
+		r=$(rss_kb "$1"); [ "${r:-0}" -gt "$max" ] && max=$r
+		echo "$max" >"$2"
+		sleep 0.05
+	done
+}
 
 # Requests a simulator started with -v served (one log line each).
 sim_requests() {

@@ -40,7 +40,8 @@ count_lines(const char *path, int *bad)
 	while (f != NULL && (len = getline(&line, &cap, f)) != -1) {
 		n++;
 		o = json_loadb(line, (size_t)len, 0, NULL);
-		*bad += o == NULL || !json_is_object(o) || line[len - 1] != '\n';
+		*bad +=
+		    o == NULL || !json_is_object(o) || line[len - 1] != '\n';
 		json_decref(o);
 	}
 	free(line);
@@ -81,15 +82,18 @@ test_file_mode(void)
 	umask(old);
 	emit(3);
 	ok(stat(path_in("a.log"), &st) == 0 && (st.st_mode & 0777) == 0640,
-	    "created 0640 despite umask 077 (mode %o)", st.st_mode & 0777);
+	   "created 0640 despite umask 077 (mode %o)", st.st_mode & 0777);
 	ok(audit_open(path_in("a.log"), err, sizeof err) == 0, "open again");
 	emit(2);
-	is_int(count_lines(path_in("a.log"), &bad), 5, "appended, not truncated");
+	is_int(count_lines(path_in("a.log"), &bad), 5,
+	       "appended, not truncated");
 	is_int(bad, 0, "all lines whole");
 	ok(audit_open("relative.log", err, sizeof err) == -1 &&
-	    strstr(err, "relative.log") != NULL, "relative path refused: %s", err);
+	       strstr(err, "relative.log") != NULL,
+	   "relative path refused: %s", err);
 	ok(audit_open(path_in("nodir/a.log"), err, sizeof err) == -1 &&
-	    strstr(err, "nodir/a.log") != NULL, "missing dir: error names it: %s", err);
+	       strstr(err, "nodir/a.log") != NULL,
+	   "missing dir: error names it: %s", err);
 }
 
 /* EACCES: as root, drop to nobody in a child first. */
@@ -105,11 +109,15 @@ test_eacces(void)
 	if ((pid = fork()) == 0) {
 		if (getuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
 			_exit(2);
-		_exit(audit_open(path_in("denied/a.log"), err, sizeof err) == -1 &&
-		    strstr(err, "Permission denied") != NULL ? 0 : 1);
+		_exit(audit_open(path_in("denied/a.log"), err, sizeof err) ==
+		                  -1 &&
+		              strstr(err, "Permission denied") != NULL
+		          ? 0
+		          : 1);
 	}
 	waitpid(pid, &st, 0);
-	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "unwritable dir: EACCES reported");
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	   "unwritable dir: EACCES reported");
 }
 
 static void
@@ -119,20 +127,22 @@ test_reopen(void)
 	int bad;
 
 	mkdir(path_in("rot"), 0755);
-	ok(audit_open(path_in("rot/r.log"), err, sizeof err) == 0, "open rot/r.log");
+	ok(audit_open(path_in("rot/r.log"), err, sizeof err) == 0,
+	   "open rot/r.log");
 	emit(3);
 	rename(path_in("rot/r.log"), path_in("rot/r.log.1"));
-	emit(1);	/* still to the renamed file, as logrotate expects */
+	emit(1); /* still to the renamed file, as logrotate expects */
 	audit_reopen();
 	emit(2);
-	is_int(count_lines(path_in("rot/r.log.1"), &bad), 4, "rotated file has 4");
+	is_int(count_lines(path_in("rot/r.log.1"), &bad), 4,
+	       "rotated file has 4");
 	is_int(count_lines(path_in("rot/r.log"), &bad), 2, "new file has 2");
 	/* The directory vanished: keep writing to the old file. */
 	rename(path_in("rot"), path_in("rot.old"));
 	audit_reopen();
 	emit(1);
 	is_int(count_lines(path_in("rot.old/r.log"), &bad), 3,
-	    "reopen failure keeps the old file");
+	       "reopen failure keeps the old file");
 	audit_close();
 }
 
@@ -216,13 +226,13 @@ test_full_tmpfs(void)
 	if ((pid = fork()) == 0) {
 		int fd = open("/dev/null", O_WRONLY);
 
-		dup2(fd, 2);	/* the expected warning */
+		dup2(fd, 2); /* the expected warning */
 		_exit(full_tmpfs_child());
 	}
 	waitpid(pid, &st, 0);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	    "full tmpfs: records dropped, no torn line (child status %d)",
-	    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	   "full tmpfs: records dropped, no torn line (child status %d)",
+	   WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
 /* Four processes, 500 records each, one file: whole lines only. */
@@ -233,12 +243,14 @@ test_no_interleave(void)
 	pid_t pids[4];
 	int i, k, st, bad, good = 1;
 
-	ok(audit_open(path_in("multi.log"), err, sizeof err) == 0, "open multi.log");
+	ok(audit_open(path_in("multi.log"), err, sizeof err) == 0,
+	   "open multi.log");
 	for (i = 0; i < 4; i++) {
 		if ((pids[i] = fork()) == 0) {
 			for (k = 0; k < 500; k++) {
 				memset(detail, 'a' + i, sizeof detail);
-				detail[(k * 37) % (sizeof detail - 1) + 1] = '\0';
+				detail[(k * 37) % (sizeof detail - 1) + 1] =
+				    '\0';
 				audit_error("writer", detail);
 			}
 			_exit(0);
@@ -255,7 +267,7 @@ test_no_interleave(void)
 static int
 bind_dgram(const char *path)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 
 	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
@@ -280,11 +292,13 @@ test_syslog(void)
 	n = recv(fd, msg, sizeof msg - 1, MSG_DONTWAIT);
 	msg[n > 0 ? n : 0] = '\0';
 	snprintf(want, sizeof want, " imdsgate-audit[%ld]: {", (long)getpid());
-	ok(n > 0 && strncmp(msg, "<86>", 4) == 0, "syslog: authpriv.info priority");
+	ok(n > 0 && strncmp(msg, "<86>", 4) == 0,
+	   "syslog: authpriv.info priority");
 	ok(strstr(msg, want) != NULL, "syslog: tag and pid");
 	o = strchr(msg, '{') ? json_loads(strchr(msg, '{'), 0, NULL) : NULL;
-	ok(o != NULL && !strcmp(json_string_value(json_object_get(o, "what")),
-	    "syslog"), "syslog: the record is whole JSON");
+	ok(o != NULL &&
+	       !strcmp(json_string_value(json_object_get(o, "what")), "syslog"),
+	   "syslog: the record is whole JSON");
 	json_decref(o);
 	close(fd);
 	unlink(sock);
@@ -292,7 +306,8 @@ test_syslog(void)
 	is_int(audit_dest_dropped(), 100, "syslog gone: dropped, no crash");
 	fd = bind_dgram(sock);
 	audit_error("syslog", "back");
-	ok(recv(fd, msg, sizeof msg, MSG_DONTWAIT) > 0, "syslog back: reconnected");
+	ok(recv(fd, msg, sizeof msg, MSG_DONTWAIT) > 0,
+	   "syslog back: reconnected");
 	close(fd);
 	audit_close();
 }
@@ -308,16 +323,17 @@ test_stdout_unread(void)
 	fflush(stdout);
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 	dup2(sv[0], 1);
-	opened = audit_open("stdout", err, sizeof err) == 0;	/* no TAP here */
+	opened = audit_open("stdout", err, sizeof err) == 0; /* no TAP here */
 	audit_error("stdout", "first");
 	n = recv(sv[1], buf, sizeof buf, MSG_DONTWAIT);
 	warnings_during(emit20000);
 	dup2(saved, 1);
 	close(saved);
 	ok(opened, "open stdout");
-	ok(n > 0 && buf[n - 1] == '\n' && buf[0] == '{', "stdout: a line arrived (%zd bytes)", n);
-	ok(audit_dest_dropped() > 0, "stdout unread: %lu dropped, never blocked",
-	    audit_dest_dropped());
+	ok(n > 0 && buf[n - 1] == '\n' && buf[0] == '{',
+	   "stdout: a line arrived (%zd bytes)", n);
+	ok(audit_dest_dropped() > 0,
+	   "stdout unread: %lu dropped, never blocked", audit_dest_dropped());
 	audit_close();
 	close(sv[0]), close(sv[1]);
 }
@@ -384,6 +400,64 @@ test_batch(void)
 	audit_close();
 }
 
+static int written_ok[64], nwritten;
+
+static void
+on_written(void *arg, int ok)
+{
+	(void)arg;
+	if (nwritten < 64)
+		written_ok[nwritten] = ok;
+	nwritten++;
+}
+
+/* A group of records (a credential_fetch and its request's record) is
+ * never split across two writes, even past the batch's size; the caller
+ * is told of every batch, written or dropped. */
+static void
+test_together(void)
+{
+	char err[256], big[2048];
+	int bad, i;
+
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	mkdir(path_in("tog"), 0755);
+	ok(audit_open(path_in("tog/t.log"), err, sizeof err) == 0,
+	   "open tog/t.log");
+	audit_dest_batch(kick, NULL);
+	audit_dest_on_written(on_written, NULL);
+	audit_dest_together(1);
+	for (i = 0; i < 100; i++) /* 200 kB: three batches' worth */
+		audit_error("together", big);
+	is_int(nwritten, 0, "together: a full batch waits for the group");
+	is_int(count_lines(path_in("tog/t.log"), &bad), 0,
+	       "together: nothing written inside the group");
+	audit_dest_together(0);
+	is_int(nwritten, 1, "together: the group's end writes the full batch");
+	is_int(written_ok[0], 1, "together: told it was written");
+	is_int(count_lines(path_in("tog/t.log"), &bad), 100,
+	       "together: all 100 in that one write");
+	audit_error("together", "alone");
+	is_int(nwritten, 1, "together: not told before the flush");
+	audit_dest_flush();
+	is_int(nwritten, 2, "together: told at the flush");
+	audit_dest_flush();
+	is_int(nwritten, 2, "together: an empty flush tells nothing");
+	ok(audit_open("/dev/full", err, sizeof err) == 0,
+	   "together: /dev/full");
+	audit_dest_together(1);
+	audit_error("together", "first of two");
+	audit_error("together", "second of two");
+	audit_dest_together(0);
+	audit_dest_flush();
+	ok(nwritten == 3 && written_ok[2] == 0,
+	   "together: told the batch was dropped");
+	audit_dest_on_written(NULL, NULL);
+	audit_dest_batch(NULL, NULL);
+	audit_close();
+}
+
 int
 main(void)
 {
@@ -399,6 +473,7 @@ main(void)
 	test_syslog();
 	test_stdout_unread();
 	test_batch();
+	test_together();
 	if (fork() == 0)
 		execlp("rm", "rm", "-rf", dir, (char *)NULL);
 	wait(NULL);
