@@ -52,6 +52,7 @@ struct preq {
 	int written;   /* their batch: -1 not yet out, 0 dropped, 1 written */
 	size_t cap;
 	long token_ttl;
+	int64_t forwarded_ms; /* a token PUT: when it went to the IMDS */
 	struct pupstream *up;
 	TAILQ_ENTRY(preq) commit; /* px->commits, while PREQ_COMMIT */
 	struct preq *next_spare;  /* px->spare_req */
@@ -376,6 +377,8 @@ proxy_request_forward(struct preq *r)
 	}
 	u.http = &r->http;
 	u.path = r->upath;
+	if (r->is_token_put)
+		r->forwarded_ms = token_now_ms();
 	r->state = PREQ_FORWARDED;
 	r->up = proxy_upstream_start(r->px, ss, &u, &proxy_request_upcb, r);
 	if (r->up == NULL)
@@ -471,7 +474,10 @@ proxy_request_up_body(void *arg, struct evbuffer *in, size_t n)
 	return proxy_client_pending(r->c) > PROXY_STREAM_HIGH;
 }
 
-/* The token the IMDS just issued: remember its hash, owner and expiry. */
+/* The token the IMDS just issued: remember its hash, owner and expiry.
+ * Its life is counted from before the IMDS issued it, so it ends here
+ * first: a token past its time is refused by the proxy ("expired token",
+ * audited), never passed on for the IMDS to refuse without a reason. */
 static void
 proxy_request_learn(struct preq *r)
 {
@@ -482,7 +488,7 @@ proxy_request_learn(struct preq *r)
 	while (len > 0 && (b[len - 1] == '\n' || b[len - 1] == '\r'))
 		len--;
 	token_add(r->px->tokens, b, len, r->c->peer.uid,
-	          token_now_ms() + (int64_t)ttl * 1000);
+	          r->forwarded_ms + (int64_t)ttl * 1000);
 }
 
 /* Say, at most once a minute and with a count, that credentials were
