@@ -17,8 +17,7 @@
 
 #include "sys/peer_int.h"
 
-#define PEER_EXE_CACHE 16           /* processes remembered */
-#define PEER_EXE_TTL_NS 1000000000L /* for a second */
+#define PEER_EXE_CACHE 16 /* processes remembered, for a second */
 
 /* What a process's connect() record named (its pid and the device and
  * inode of the file it ran) and what that came to (path, verified): a
@@ -37,27 +36,18 @@ static struct {
 } peer_exes[PEER_EXE_CACHE];
 static unsigned peer_exes_next;
 
-static long
-peer_exe_age(const struct timespec *now, const struct timespec *then)
-{
-	return (now->tv_sec - then->tv_sec) * 1000000000L +
-	       (now->tv_nsec - then->tv_nsec);
-}
-
 /* 1 when the record's file was looked up less than a second ago. */
 static int
 peer_exe_cached(pid_t pid, dev_t dev, ino_t ino, const struct timespec *now,
                 struct peer_info *pi)
 {
 	unsigned i;
-	long age;
 
 	for (i = 0; i < PEER_EXE_CACHE; i++) {
 		if (peer_exes[i].at.tv_sec == 0 || peer_exes[i].pid != pid ||
 		    peer_exes[i].dev != dev || peer_exes[i].ino != ino)
 			continue;
-		age = peer_exe_age(now, &peer_exes[i].at);
-		if (age < 0 || age >= PEER_EXE_TTL_NS)
+		if (!peer_cache_fresh(now, &peer_exes[i].at))
 			return 0;
 		memcpy(pi->exe, peer_exes[i].path, sizeof pi->exe);
 		pi->exe_verified = peer_exes[i].verified;

@@ -6,10 +6,23 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "sys/peer.h"
 
 struct event_base;
+
+/* The monitor's name caches (peer_exe.c, peer_resolve.c) keep an answer
+ * for a second of CLOCK_MONOTONIC_COARSE time: whether then is that
+ * fresh at now (a clock gone backwards is not). */
+static inline int
+peer_cache_fresh(const struct timespec *now, const struct timespec *then)
+{
+	long ns = (now->tv_sec - then->tv_sec) * 1000000000L +
+	          (now->tv_nsec - then->tv_nsec);
+
+	return ns >= 0 && ns < 1000000000L;
+}
 
 /* The client socket as sock_diag reports it (peer.c). */
 struct peer_sock {

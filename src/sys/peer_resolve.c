@@ -48,13 +48,12 @@ struct peer_resolver {
 	TAILQ_HEAD(, peer_uidq) ring; /* uids with searches, taking turns */
 };
 
-#define PEER_USER_CACHE 8            /* uids whose names are remembered */
-#define PEER_USER_TTL_NS 1000000000L /* for a second */
+#define PEER_USER_CACHE 8 /* uids whose names are remembered, a second */
 
 static struct {
 	uid_t uid;
 	struct timespec at; /* 0: empty */
-	char name[64];
+	char name[sizeof(((struct peer_info *)0)->user)];
 } peer_users[PEER_USER_CACHE];
 static unsigned peer_users_next;
 
@@ -67,15 +66,12 @@ static int
 peer_userdb_cached(struct peer_info *pi, const struct timespec *now)
 {
 	unsigned i;
-	long ns;
 
 	for (i = 0; i < PEER_USER_CACHE; i++) {
 		if (peer_users[i].at.tv_sec == 0 ||
 		    peer_users[i].uid != pi->uid)
 			continue;
-		ns = (now->tv_sec - peer_users[i].at.tv_sec) * 1000000000L +
-		     (now->tv_nsec - peer_users[i].at.tv_nsec);
-		if (ns < 0 || ns >= PEER_USER_TTL_NS)
+		if (!peer_cache_fresh(now, &peer_users[i].at))
 			return 0;
 		memcpy(pi->user, peer_users[i].name, sizeof pi->user);
 		return 1;
