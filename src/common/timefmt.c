@@ -20,15 +20,6 @@ timefmt_rfc3339ms(const struct timespec *ts, char *out)
 	return out;
 }
 
-char *
-timefmt_now(char *out)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return timefmt_rfc3339ms(&ts, out);
-}
-
 static int
 timefmt_digits(const char *s, int n, int *v)
 {

@@ -9,8 +9,6 @@
 
 /* "2026-11-23T14:40:03.123Z" */
 char *timefmt_rfc3339ms(const struct timespec *, char *out);
-/* The current wall-clock time in that form. */
-char *timefmt_now(char *out);
 /* Parse RFC 3339 ("2020-09-14T01:19:40Z", with optional fraction and a Z
  * or +hh:mm offset) to milliseconds since the epoch. Returns 0 or -1. */
 int timefmt_parse(const char *s, size_t len, int64_t *ms);

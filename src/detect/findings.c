@@ -53,11 +53,6 @@ findings_severity(enum ftype t)
 {
 	return findings_types[t].severity;
 }
-int
-findings_is_session(enum ftype t)
-{
-	return t != F_MALICIOUS;
-}
 
 static char *
 findings_dup(const struct ct_str *s)

@@ -79,8 +79,6 @@ struct findings {
 const char *findings_type(enum ftype);
 double findings_severity(enum ftype);
 const char *findings_title(enum ftype);
-/* Whether the type is about a role session (it has a session to revoke). */
-int findings_is_session(enum ftype);
 /* Record one sighting; returns 1 when it opened a new finding. */
 int findings_add(struct findings *, enum ftype, const struct finding_in *);
 /* Every finding, ordered by first sighting, in the chosen format. */

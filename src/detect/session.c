@@ -149,12 +149,6 @@ session_class_has(const struct session *s, const struct ip16 *ip, uint8_t flags)
 }
 
 int
-session_has_class(const struct session *s, const struct ip16 *ip)
-{
-	return session_class_has(s, ip, 0xff);
-}
-
-int
 session_any(const struct session *s, uint8_t flags)
 {
 	int i;

@@ -82,9 +82,6 @@ struct session *session_get(struct session_table *, const char *id, size_t len,
 int session_has(const struct session *, const struct ip16 *);
 /* The held entry for an IP, or NULL. */
 const struct sip *session_find(const struct session *, const struct ip16 *);
-/* Whether an IP of the same class (private or public, IPv4 or IPv6) is
- * already held: a dual-stack instance in a VPC has one of each. */
-int session_has_class(const struct session *, const struct ip16 *);
 enum sclass session_class(const struct ip16 *);
 /* "public IPv6" and the like, for titles. */
 const char *session_class_name(enum sclass);
