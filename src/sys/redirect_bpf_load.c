@@ -44,13 +44,6 @@ redirect_bpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-/* For messages that name libbpf's reason. */
-const char *
-redirect_bpf_libbpf_msg(void)
-{
-	return redirect_bpf_msg;
-}
-
 /* The pin directory's parent must be a bpf file system; the usual one,
  * /sys/fs/bpf, is mounted when absent (as systemd does at boot). */
 static int

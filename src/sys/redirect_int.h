@@ -76,5 +76,3 @@ void redirect_bpf_pin(const struct redirect_conf *, const char *name, char *out,
 int redirect_bpf_cfg(const struct redirect_conf *, void *cfg);
 /* Attach what is missing and write the configuration map. */
 int redirect_bpf_attach(struct redirect_bpf *, char *err, size_t errlen);
-/* The last message libbpf printed (its errors name the cause). */
-const char *redirect_bpf_libbpf_msg(void);
