@@ -26,7 +26,7 @@ fuzz_ct_blob(const uint8_t *data, size_t size, struct ct_blob *b)
 	memcpy(b->data, data, size);
 	memset(b->data + size, 0, CT_PADDING);
 	b->len = size;
-	b->mapped = 0;
+	b->cap = size;
 }
 
 int

@@ -23,7 +23,7 @@ ct_input_free(struct ct_blob *b)
 {
 	free(b->data);
 	b->data = NULL;
-	b->len = b->mapped = 0;
+	b->len = b->cap = 0;
 }
 
 /* Large buffers in huge pages: a 1 GiB trail read into 4 KiB pages costs
@@ -40,6 +40,18 @@ ct_input_huge(char *p, size_t len)
 		        MADV_HUGEPAGE);
 }
 
+/* Room for cap bytes and the padding; a buffer already large enough is
+ * kept, so that a reused one costs no new pages. */
+static void
+ct_input_room(struct ct_blob *b, size_t cap)
+{
+	if (b->data != NULL && b->cap >= cap)
+		return;
+	b->data = xreallocarray(b->data, 1, cap + CT_PADDING);
+	b->cap = cap;
+	ct_input_huge(b->data, cap);
+}
+
 /* Read all of fd; the buffer always keeps CT_PADDING spare zero bytes. */
 static int
 ct_input_slurp(int fd, struct ct_blob *b)
@@ -50,15 +62,12 @@ ct_input_slurp(int fd, struct ct_blob *b)
 
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
 		cap = (size_t)st.st_size + 1;
-	b->data = xmalloc(cap + CT_PADDING);
-	ct_input_huge(b->data, cap);
-	b->len = b->mapped = 0;
+	ct_input_room(b, cap);
+	cap = b->cap;
+	b->len = 0;
 	for (;;) {
-		if (b->len == cap) {
-			cap *= 2;
-			b->data = xreallocarray(b->data, 1, cap + CT_PADDING);
-			ct_input_huge(b->data, cap);
-		}
+		if (b->len == cap)
+			ct_input_room(b, cap *= 2);
 		n = read(fd, b->data + b->len, cap - b->len);
 		if (n == 0)
 			break;
@@ -76,7 +85,7 @@ ct_input_slurp(int fd, struct ct_blob *b)
 /* One gzip member into out at out->len, growing the buffer as needed. */
 static int
 ct_input_member(struct libdeflate_decompressor *d, const char *src, size_t len,
-                size_t *used, struct ct_blob *out, size_t *cap)
+                size_t *used, struct ct_blob *out)
 {
 	uint32_t isize;
 	size_t want, got;
@@ -91,14 +100,14 @@ ct_input_member(struct libdeflate_decompressor *d, const char *src, size_t len,
 	if (want < 4096)
 		want = 4096;
 	for (;;) {
-		if (out->len + want > *cap) {
-			*cap = out->len + want;
+		if (out->len + want > out->cap) {
+			out->cap = out->len + want;
 			out->data =
-			    xreallocarray(out->data, 1, *cap + CT_PADDING);
+			    xreallocarray(out->data, 1, out->cap + CT_PADDING);
 		}
-		r = libdeflate_gzip_decompress_ex(d, src, len,
-		                                  out->data + out->len,
-		                                  *cap - out->len, used, &got);
+		r = libdeflate_gzip_decompress_ex(
+		    d, src, len, out->data + out->len, out->cap - out->len,
+		    used, &got);
 		if (r == LIBDEFLATE_SUCCESS) {
 			out->len += got;
 			return 0;
@@ -111,33 +120,43 @@ ct_input_member(struct libdeflate_decompressor *d, const char *src, size_t len,
 	}
 }
 
-int
-ct_input_gunzip(const char *src, size_t len, struct ct_blob *out, char *err,
-                size_t errlen)
+/* Gunzip into out's buffer as it is (a reused one keeps its pages). */
+static int
+ct_input_inflate(const char *src, size_t len, struct ct_blob *out, char *err,
+                 size_t errlen)
 {
 	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
-	size_t off = 0, used, cap = 0;
-	int r = 0;
+	size_t off = 0, used;
+	int r = 0, any = 0;
 
-	out->data = NULL;
-	out->len = out->mapped = 0;
+	out->len = 0;
 	while (r == 0 && off + 18 <= len && (unsigned char)src[off] == 0x1f &&
 	       (unsigned char)src[off + 1] == 0x8b) {
-		r = ct_input_member(d, src + off, len - off, &used, out, &cap);
+		r = ct_input_member(d, src + off, len - off, &used, out);
 		off += used;
+		any = 1;
 	}
 	libdeflate_free_decompressor(d);
 	if (r == -2)
 		snprintf(err, errlen, "decompressed size over %zu bytes",
 		         (size_t)CT_INPUT_MAXOUT);
-	else if (r != 0 || out->data == NULL)
+	else if (r != 0 || !any)
 		snprintf(err, errlen, "corrupt gzip data at byte %zu", off);
-	if (r != 0 || out->data == NULL) {
+	if (r != 0 || !any) {
 		ct_input_free(out);
 		return -1;
 	}
 	memset(out->data + out->len, 0, CT_PADDING);
 	return 0;
+}
+
+int
+ct_input_gunzip(const char *src, size_t len, struct ct_blob *out, char *err,
+                size_t errlen)
+{
+	out->data = NULL;
+	out->len = out->cap = 0;
+	return ct_input_inflate(src, len, out, err, errlen);
 }
 
 int
@@ -157,10 +176,28 @@ ct_input_sniff(struct ct_blob *b, char *err, size_t errlen)
 	return 0;
 }
 
+/* The content of what was read into raw, into b: gunzipped, or raw's
+ * buffer itself (the two swap, so that both stay allocated for reuse). */
+static int
+ct_input_unpack(struct ct_blob *raw, struct ct_blob *b, char *err,
+                size_t errlen)
+{
+	struct ct_blob t;
+
+	if (raw->len >= 2 && (unsigned char)raw->data[0] == 0x1f &&
+	    (unsigned char)raw->data[1] == 0x8b)
+		return ct_input_inflate(raw->data, raw->len, b, err, errlen);
+	t = *b;
+	*b = *raw;
+	*raw = t;
+	return 0;
+}
+
 /* read(), not mmap(): a file truncated while mapped (log rotation, a
  * copy in progress) would kill the process with SIGBUS. */
 int
-ct_input_read(const char *path, struct ct_blob *b, char *err, size_t errlen)
+ct_input_load(const char *path, struct ct_blob *b, struct ct_blob *raw,
+              char *err, size_t errlen)
 {
 	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
 	int r, saved;
@@ -169,15 +206,27 @@ ct_input_read(const char *path, struct ct_blob *b, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
-	r = ct_input_slurp(fd, b);
+	r = ct_input_slurp(fd, raw);
 	saved = errno;
 	if (fd > 0)
 		close(fd);
 	if (r != 0) {
-		free(b->data);
-		b->data = NULL;
 		snprintf(err, errlen, "%s", strerror(saved));
 		return -1;
 	}
-	return ct_input_sniff(b, err, errlen);
+	return ct_input_unpack(raw, b, err, errlen);
+}
+
+int
+ct_input_read(const char *path, struct ct_blob *b, char *err, size_t errlen)
+{
+	struct ct_blob raw = {NULL, 0, 0};
+	int r;
+
+	memset(b, 0, sizeof *b);
+	r = ct_input_load(path, b, &raw, err, errlen);
+	ct_input_free(&raw);
+	if (r != 0)
+		ct_input_free(b);
+	return r;
 }

@@ -12,12 +12,18 @@
 struct ct_blob {
 	char *data; /* CT_PADDING zero bytes follow len */
 	size_t len;
-	size_t mapped; /* always 0: inputs are read, never mapped */
+	size_t cap; /* bytes allocated before the padding */
 };
 
 /* Read path ("-" = stdin) whole and gunzip it when needed. Returns 0, or
  * -1 with a message in err. */
 int ct_input_read(const char *path, struct ct_blob *, char *err, size_t);
+/* ct_input_read into buffers kept from an earlier call: raw holds what
+ * was read, b the content; both keep their memory for the next call (a
+ * new buffer costs a page fault every 4 KiB). On failure b may be freed;
+ * both are still ct_input_free'd by the caller. */
+int ct_input_load(const char *path, struct ct_blob *b, struct ct_blob *raw,
+                  char *err, size_t errlen);
 /* Content sniffing of a whole input in b (CT_PADDING spare bytes after
  * len): gzip is replaced by its content; anything else is left as is for
  * the parser to recognise. 0, or -1 (b freed) with a message in err. */

@@ -19,6 +19,7 @@ libimdsgate_a_SOURCES += \
 	src/detect/detect_hold.c src/detect/detect_hold.h \
 	src/detect/detect_batch.c src/detect/detect_batch.h \
 	src/detect/detect_run.c src/detect/detect_run.h \
+	src/detect/detect_ahead.c src/detect/detect_ahead.h \
 	src/detect/detect_follow.c src/detect/detect_follow.h \
 	src/detect/state.c src/detect/state.h \
 	src/detect/v1report.c src/detect/v1report.h \
