@@ -163,7 +163,7 @@ ui_key(string_view k)
 // object's iteration steps over it): get_string() copied every value into
 // the parser's string buffer.
 void
-take(ondemand::value v, ct_str &out)
+take(ondemand::value &v, ct_str &out)
 {
 	const char *q = v.raw_json_token().data(), *e;
 	string_view s;
@@ -180,7 +180,7 @@ take(ondemand::value v, ct_str &out)
 }
 
 void
-push(ondemand::value v, ct_str *arr, int &n, int max)
+push(ondemand::value &v, ct_str *arr, int &n, int max)
 {
 	if (n < max) {
 		arr[n] = ct_str{nullptr, 0};
@@ -198,7 +198,7 @@ is_ip_key(string_view k)
 	       k == "customerOwnedIp";
 }
 
-void walk_params(ondemand::value v, ct_event &ev, int depth);
+void walk_params(ondemand::value &v, ct_event &ev, int depth);
 
 // Lists of addresses, however EC2's XML was rendered: a string, an
 // array, {"item": ...} or {"items": [...]}.
@@ -210,7 +210,7 @@ is_ip_list_key(string_view k)
 }
 
 void
-walk_ip_strings(ondemand::value v, ct_event &ev, int depth)
+walk_ip_strings(ondemand::value &v, ct_event &ev, int depth)
 {
 	ondemand::json_type t;
 	if (depth > 4 || v.type().get(t) != SUCCESS)
@@ -242,7 +242,7 @@ walk_ip_strings(ondemand::value v, ct_event &ev, int depth)
 
 // Named string members of an object value into slots (at most 2).
 void
-take_members(ondemand::value v, const char *k1, ct_str &s1, const char *k2,
+take_members(ondemand::value &v, const char *k1, ct_str &s1, const char *k2,
              ct_str &s2)
 {
 	ondemand::object o;
@@ -263,7 +263,7 @@ take_members(ondemand::value v, const char *k1, ct_str &s1, const char *k2,
 
 // Session tags [{key, value}]: EKS Pod Identity names the pod in one.
 void
-walk_tags(ondemand::value v, ct_event &ev)
+walk_tags(ondemand::value &v, ct_event &ev)
 {
 	ondemand::array a;
 	if (v.get_array().get(a) != SUCCESS)
@@ -282,7 +282,7 @@ walk_tags(ondemand::value v, ct_event &ev)
 
 // Members that name the session a service handed out (STS, EKS Auth).
 bool
-walk_session_keys(string_view k, ondemand::value v, ct_event &ev)
+walk_session_keys(string_view k, ondemand::value &v, ct_event &ev)
 {
 	ct_str none{nullptr, 0};
 	if (k == "assumedRoleUser")
@@ -335,7 +335,7 @@ walk_object(ondemand::object o, ct_event &ev, int depth)
 }
 
 void
-walk_params(ondemand::value v, ct_event &ev, int depth)
+walk_params(ondemand::value &v, ct_event &ev, int depth)
 {
 	ondemand::json_type t;
 	if (depth > 16 || v.type().get(t) != SUCCESS)
@@ -402,7 +402,7 @@ walk_identity(ondemand::object o, ct_event &ev)
 // One member of an event object. Returns false when k is not an event key.
 // eventTime wins over @timestamp, whichever comes first.
 bool
-event_field(string_view k, ondemand::value v, ct_event &ev)
+event_field(string_view k, ondemand::value &v, ct_event &ev)
 {
 	int slot = top_key(k);
 	if (slot >= 0) {
@@ -466,7 +466,7 @@ emit_or_bad(ctx &c, ct_event &ev, uint64_t offset)
 
 // An event given as an object value (Records[], detail, an array member).
 void
-event_object(ctx &c, ondemand::value v)
+event_object(ctx &c, ondemand::value &v)
 {
 	ondemand::object o;
 	if (v.get_object().get(o) != SUCCESS) {
@@ -493,7 +493,7 @@ int parse_doc(ctx &c, ondemand::parser &p, const char *buf, size_t len,
 // A JSON string holding an event (CloudWatch Logs message, lookup-events
 // CloudTrailEvent): copy it with padding and parse it on its own.
 void
-event_string(ctx &c, ondemand::value v, int depth)
+event_string(ctx &c, ondemand::value &v, int depth)
 {
 	string_view s;
 	if (v.get_string().get(s) != SUCCESS || depth > 0) {
@@ -512,7 +512,7 @@ event_string(ctx &c, ondemand::value v, int depth)
 
 // Records[] of events, or logEvents[]/Events[] of wrappers with a string.
 void
-each_member(ctx &c, ondemand::value v, const char *inner, int depth)
+each_member(ctx &c, ondemand::value &v, const char *inner, int depth)
 {
 	ondemand::array a;
 	if (v.get_array().get(a) != SUCCESS) {
