@@ -7,6 +7,39 @@
 #include "detect/iprange.h"
 #include "common/xmalloc.h"
 
+/* A dotted quad read exactly as inet_pton(AF_INET) reads one (four
+ * parts, each at most 255 without a leading zero, the text ending at a
+ * NUL), without the copy and the call: every event's source address is
+ * parsed, and inet_pton4 was 3% of the detector's profile. */
+static int
+ip16_parse4(const char *s, size_t n, uint8_t *dst)
+{
+	uint8_t tmp[4];
+	unsigned v = 0;
+	int parts = 0, digits = 0;
+	size_t i;
+
+	for (i = 0; i < n && s[i] != '\0'; i++) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			if (digits > 0 && v == 0)
+				return -1;
+			v = v * 10 + (unsigned)(s[i] - '0');
+			if (v > 255 || (digits++ == 0 && ++parts > 4))
+				return -1;
+		} else if (s[i] == '.' && digits > 0 && parts < 4) {
+			tmp[parts - 1] = (uint8_t)v;
+			v = 0;
+			digits = 0;
+		} else
+			return -1;
+	}
+	if (parts < 4)
+		return -1;
+	tmp[3] = (uint8_t)v;
+	memcpy(dst, tmp, 4);
+	return 0;
+}
+
 int
 ip16_parse(const char *s, size_t n, struct ip16 *ip)
 {
@@ -14,13 +47,14 @@ ip16_parse(const char *s, size_t n, struct ip16 *ip)
 
 	if (n == 0 || n >= sizeof tmp)
 		return -1;
+	if (memchr(s, ':', n) == NULL) {
+		memset(ip->b, 0, 10);
+		ip->b[10] = ip->b[11] = 0xff;
+		return ip16_parse4(s, n, ip->b + 12);
+	}
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
-	if (memchr(tmp, ':', n) != NULL)
-		return inet_pton(AF_INET6, tmp, ip->b) == 1 ? 0 : -1;
-	memset(ip->b, 0, 10);
-	ip->b[10] = ip->b[11] = 0xff;
-	return inet_pton(AF_INET, tmp, ip->b + 12) == 1 ? 0 : -1;
+	return inet_pton(AF_INET6, tmp, ip->b) == 1 ? 0 : -1;
 }
 
 static int

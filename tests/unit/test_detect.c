@@ -2,10 +2,12 @@
  * table (and its memory per session), the eventID set, gzip limits and
  * the CloudTrail parser's forms. */
 #include "config.h"
+#include <arpa/inet.h>
 #include <malloc.h>
 #include <libdeflate.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "common/timefmt.h"
@@ -51,6 +53,40 @@ test_iprange(void)
 	ip16_parse("fd00:ec2::254", 13, &ip);
 	ok(ip16_is_private(&ip), "ULA private");
 	iprange_free(&s);
+}
+
+/* ip16_parse reads IPv4 itself: it must accept and refuse exactly what
+ * inet_pton(AF_INET) does, which it replaced (the text ends at a NUL). */
+static void
+test_ip4_parse(void)
+{
+	static const char *const v[] = {
+	    "0.0.0.0",   "255.255.255.255", "1.2.3.4",  "01.2.3.4",
+	    "1.2.3.04",  "256.1.1.1",       "1.2.3",    "1.2.3.4.",
+	    "1..2.3",    ".1.2.3",          "1.2.3.4 ", " 1.2.3.4",
+	    "1.2.3.4.5", "1.2.3.-4",        "1.2.3.a",  "00.0.0.0",
+	    "1.2.3.400", "4294967296",      "",         "1.2.3.4\0x"};
+	struct ip16 ip;
+	uint8_t want[4];
+	char tmp[64];
+	size_t i, n, bad = 0;
+	int r;
+
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		n = strlen(v[i]) + (i == sizeof v / sizeof v[0] - 1 ? 2 : 0);
+		memcpy(tmp, v[i], n);
+		tmp[n] = '\0';
+		r = inet_pton(AF_INET, tmp, want) == 1 ? 0 : -1;
+		if (n == 0)
+			r = -1; /* ip16_parse refuses an empty address first */
+		if (ip16_parse(tmp, n, &ip) != r ||
+		    (r == 0 && memcmp(ip.b + 12, want, 4) != 0)) {
+			printf("# ip16_parse and inet_pton differ on \"%s\"\n",
+			       tmp);
+			bad++;
+		}
+	}
+	is_int(bad, 0, "IPv4 addresses read as inet_pton reads them");
 }
 
 /* Memory per tracked session, measured with mallinfo2: the heap's bytes
@@ -530,6 +566,7 @@ int
 main(void)
 {
 	test_iprange();
+	test_ip4_parse();
 	test_session_memory();
 	test_dedup();
 	test_gzip();
