@@ -75,23 +75,24 @@ name_end(const char *p)
 #endif
 }
 
-// A member out of its result, and its name. Names without escapes (all
-// of CloudTrail's) are read in place: unescaped_key() copied each into
-// the parser's string buffer. Any other is unescaped as before. The field
-// is taken out of its result once: an accessor per use copied the result
-// each time, a store-forwarding stall per member in the profile.
-inline bool
-member(simdjson_result<ondemand::field> &res, ondemand::field &f,
-       string_view &k)
+// A member in its result, and its name; nullptr on a parse error. Names
+// without escapes (all of CloudTrail's) are read in place: unescaped_key()
+// copied each into the parser's string buffer. Any other is unescaped as
+// before. The field is used where it lies: copying it out of its result
+// (by an accessor per use, or a move) went through the stack, with a
+// store-forwarding stall per member in the profile.
+inline ondemand::field *
+member(simdjson_result<ondemand::field> &res, string_view &k)
 {
-	if (std::move(res).get(f) != SUCCESS)
-		return false;
+	if (res.error() != SUCCESS)
+		return nullptr;
+	auto &f = const_cast<ondemand::field &>(res.value_unsafe());
 	const char *p = f.key().raw(), *e = name_end(p);
 	if (*e == '"') {
 		k = string_view(p, static_cast<size_t>(e - p));
-		return true;
+		return &f;
 	}
-	return f.unescaped_key().get(k) == SUCCESS;
+	return f.unescaped_key().get(k) == SUCCESS ? &f : nullptr;
 }
 
 // What a top-level member is to the detector: a slot, or one of these.
@@ -249,11 +250,11 @@ take_members(ondemand::value &v, const char *k1, ct_str &s1, const char *k2,
 	if (v.get_object().get(o) != SUCCESS)
 		return;
 	for (auto res : o) {
-		ondemand::field field;
+		ondemand::field *field;
 		string_view k;
-		if (!member(res, field, k))
+		if ((field = member(res, k)) == nullptr)
 			return;
-		ondemand::value &fv = field.value();
+		ondemand::value &fv = field->value();
 		if (k == k1)
 			take(fv, s1);
 		else if (k2 != nullptr && k == k2)
@@ -304,11 +305,11 @@ void
 walk_object(ondemand::object o, ct_event &ev, int depth)
 {
 	for (auto res : o) {
-		ondemand::field field;
+		ondemand::field *field;
 		string_view k;
-		if (!member(res, field, k))
+		if ((field = member(res, k)) == nullptr)
 			return;
-		ondemand::value &v = field.value();
+		ondemand::value &v = field->value();
 		if (k == "instanceId")
 			push(v, ev.instances, ev.ninstances, CT_MAXIDS);
 		else if (k == "networkInterfaceId" || k == "NetworkInterfaceId")
@@ -362,11 +363,11 @@ void
 walk_session(ondemand::object o, ct_event &ev)
 {
 	for (auto res : o) {
-		ondemand::field field;
+		ondemand::field *field;
 		string_view k;
-		if (!member(res, field, k))
+		if ((field = member(res, k)) == nullptr)
 			return;
-		ondemand::value &v = field.value();
+		ondemand::value &v = field->value();
 		if (k == "ec2RoleDelivery")
 			take(v, ev.f[CT_DELIVERY]);
 		else if (k == "sessionIssuer") {
@@ -384,11 +385,11 @@ void
 walk_identity(ondemand::object o, ct_event &ev)
 {
 	for (auto res : o) {
-		ondemand::field field;
+		ondemand::field *field;
 		string_view k;
-		if (!member(res, field, k))
+		if ((field = member(res, k)) == nullptr)
 			return;
-		ondemand::value &v = field.value();
+		ondemand::value &v = field->value();
 		int slot = ui_key(k);
 		if (slot == K_IDENTITY) {
 			ondemand::object sc;
@@ -476,13 +477,13 @@ event_object(ctx &c, ondemand::value &v)
 	ct_event ev;
 	std::memset(&ev, 0, sizeof ev);
 	for (auto res : o) {
-		ondemand::field field;
+		ondemand::field *field;
 		string_view k;
-		if (!member(res, field, k)) {
+		if ((field = member(res, k)) == nullptr) {
 			bad(c, "malformed record", 0);
 			return;
 		}
-		event_field(k, field.value(), ev);
+		event_field(k, field->value(), ev);
 	}
 	emit_or_bad(c, ev, 0);
 }
@@ -547,11 +548,11 @@ object_doc(ctx &c, ondemand::object o, int depth)
 	bool container = false;
 	std::memset(&ev, 0, sizeof ev);
 	for (auto res : o) {
-		ondemand::field field;
+		ondemand::field *field;
 		string_view k;
-		if (!member(res, field, k))
+		if ((field = member(res, k)) == nullptr)
 			return -1;
-		ondemand::value &v = field.value();
+		ondemand::value &v = field->value();
 		if (k == "Records") {
 			container = true;
 			each_member(c, v, nullptr, depth);
