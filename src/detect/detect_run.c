@@ -23,11 +23,7 @@ struct input {
 	int64_t key; /* ct_order_key */
 	struct ct_blob blob;
 	int have_blob;
-	int fd; /* IN_UNDECIDED, IN_WHOLE, or a JSON lines file's */
 };
-
-#define IN_UNDECIDED (-2) /* how the input is read is not known yet */
-#define IN_WHOLE (-1)     /* read whole: ct_input_read, or stdin's blob */
 
 struct inputs {
 	struct input *v;
@@ -156,53 +152,40 @@ detect_run_chunked(const char *path, int *fdp)
 	return 0;
 }
 
-/* How an input is read, decided once: a JSON lines file keeps the
- * descriptor it was recognised on; any other is read whole. */
+/* One input, read (or opened, for JSON lines) by detect_ahead. */
 static void
-detect_run_decide(struct input *in)
+detect_run_file(struct detect *d, struct input *in, struct ahead_item *it)
 {
-	if (in->fd == IN_UNDECIDED &&
-	    (in->have_blob || !detect_run_chunked(in->path, &in->fd)))
-		in->fd = IN_WHOLE;
-}
-
-/* The next input, when it is read whole, is read (and gunzipped) on the
- * second thread while this one is parsed. */
-static void
-detect_run_ahead(struct input *next, struct ahead *a)
-{
-	if (next == NULL)
-		return;
-	detect_run_decide(next);
-	if (next->fd == IN_WHOLE && !next->have_blob)
-		ahead_start(a, next->path);
-}
-
-static void
-detect_run_file(struct detect *d, struct input *in, struct input *next,
-                struct ahead *a)
-{
-	char err[256];
-	int r = 0;
-
-	detect_run_decide(in);
-	if (in->fd == IN_WHOLE && !in->have_blob)
-		r = ahead_has(a, in->path)
-		        ? ahead_take(a, &in->blob, err, sizeof err)
-		        : ct_input_read(in->path, &in->blob, err, sizeof err);
-	detect_run_ahead(next, a);
-	if (in->fd >= 0) {
-		detect_run_lines(d, in->path, in->fd);
-		close(in->fd);
-	} else if (r != 0) {
-		log_warnx("%s: %s; skipped", in->path, err);
+	if (in->have_blob)
+		detect_run_content(d, in->path, in->blob.data, in->blob.len);
+	else if (it->fd >= 0) {
+		detect_run_lines(d, in->path, it->fd);
+		close(it->fd);
+		it->fd = -1;
+	} else if (it->rc != 0) {
+		log_warnx("%s: %s; skipped", in->path, it->err);
 		d->malformed++;
 	} else
-		detect_run_content(d, in->path, in->blob.data, in->blob.len);
-	if (in->have_blob)
-		ct_input_free(&in->blob);
-	else
-		ahead_give(a, &in->blob);
+		detect_run_content(d, in->path, it->blob.data, it->blob.len);
+}
+
+/* The inputs in order, read ahead of their parse (detect_ahead.h). */
+static void
+detect_run_all(struct detect *d, struct inputs *l)
+{
+	struct ahead a;
+	char **paths = xcalloc(l->n > 0 ? l->n : 1, sizeof *paths);
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		paths[i] = l->v[i].have_blob ? NULL : l->v[i].path;
+	ahead_start(&a, paths, l->n, detect_run_chunked);
+	for (i = 0; i < l->n; i++) {
+		detect_run_file(d, &l->v[i], ahead_take(&a, i));
+		ahead_done(&a, i);
+	}
+	ahead_end(&a);
+	free(paths);
 }
 
 static struct input *
@@ -217,7 +200,6 @@ detect_run_add(struct inputs *l, char *path)
 	in = &l->v[l->n++];
 	memset(in, 0, sizeof *in);
 	in->path = path;
-	in->fd = IN_UNDECIDED;
 	return in;
 }
 
@@ -281,7 +263,6 @@ int
 detect_run_paths(struct detect *d, char *const *paths, int n)
 {
 	struct inputs l = {NULL, 0, 0};
-	struct ahead a;
 	size_t i;
 	int bad = 0, k;
 
@@ -293,11 +274,7 @@ detect_run_paths(struct detect *d, char *const *paths, int n)
 			l.v[i].key = ct_order_key(l.v[i].path);
 	if (l.n > 1)
 		qsort(l.v, l.n, sizeof *l.v, detect_run_cmp);
-	memset(&a, 0, sizeof a);
-	for (i = 0; i < l.n; i++)
-		detect_run_file(d, &l.v[i], i + 1 < l.n ? &l.v[i + 1] : NULL,
-		                &a);
-	ahead_end(&a);
+	detect_run_all(d, &l);
 	for (i = 0; i < l.n; i++) {
 		ct_input_free(&l.v[i].blob);
 		free(l.v[i].path);
