@@ -133,7 +133,8 @@ ct_input_inflate(const char *src, size_t len, struct ct_blob *out, char *err,
 	while (r == 0 && off + 18 <= len && (unsigned char)src[off] == 0x1f &&
 	       (unsigned char)src[off + 1] == 0x8b) {
 		r = ct_input_member(d, src + off, len - off, &used, out);
-		off += used;
+		if (r == 0) /* libdeflate sets used only on success */
+			off += used;
 		any = 1;
 	}
 	libdeflate_free_decompressor(d);
