@@ -53,6 +53,14 @@ peer_set_bpf(int map_fd)
 	peer_bpf_fd = map_fd;
 }
 
+/* The worker's read-only descriptor: records read here where the kernel
+ * allows it (peer_recall.c), else by the monitor. */
+void
+peer_set_bpf_reader(int map_fd)
+{
+	peer_bpf_fd = peer_recall_probe(map_fd);
+}
+
 /* A fresh answer: nothing known, ids unset. */
 static void
 peer_clear(struct peer_info *pi)
@@ -305,6 +313,7 @@ struct peer_query {
 	struct peer_info *pi;
 	peer_done_fn done;
 	void *arg;
+	struct peer_recall_key key; /* the answer's names, remembered */
 	struct peer_query *next;
 };
 static struct peer_query *peer_queries;
@@ -334,11 +343,13 @@ peer_query_unlink(struct peer_query *q)
 		}
 }
 
-/* Step two: at once here, or asked of the monitor. */
+/* Step two: at once here, or from the record and remembered names, or
+ * asked of the monitor. */
 int
 peer_lookup_start(struct peer_info *pi, const struct peer_pending *pp,
                   peer_done_fn done, void *arg, struct peer_query **qp)
 {
+	struct peer_recall_key key;
 	struct peer_query *q;
 
 	*qp = NULL;
@@ -346,7 +357,10 @@ peer_lookup_start(struct peer_info *pi, const struct peer_pending *pp,
 		peer_lookup_rest(pi, pp);
 		return 1;
 	}
+	if (peer_recall(peer_bpf_fd, pp, pi, &key) == 1)
+		return 1;
 	q = xcalloc(1, sizeof *q);
+	q->key = key;
 	q->id = ++peer_next_id;
 	q->pi = pi;
 	q->done = done;
@@ -384,8 +398,10 @@ peer_remote_done(uint32_t id, int ok, const struct peer_info *ans)
 	if (q == NULL)
 		return;
 	peer_query_unlink(q);
-	if (ok)
+	if (ok) {
 		*q->pi = *ans;
+		peer_recall_learn(&q->key, ans);
+	}
 	q->done(q->arg, ok);
 	free(q);
 }

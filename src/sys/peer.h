@@ -97,5 +97,9 @@ void peer_set_process(int on);
 /* The eBPF layer's record map (redirect_bpf_ident_fd), for answers in
  * this process; -1 none. */
 void peer_set_bpf(int map_fd);
+/* The worker's read-only descriptor of that map: it reads the records
+ * itself where the kernel lets it and the monitor named that process a
+ * moment ago (no round trip), else asks the monitor as before. */
+void peer_set_bpf_reader(int map_fd);
 
 #endif

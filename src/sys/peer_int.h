@@ -44,6 +44,24 @@ int peer_sock_live(const struct peer_sock *);
 int peer_bpf_get(int map_fd, uint64_t cookie, struct peer_info *,
                  dev_t *exe_dev, ino_t *exe_ino);
 
+/* The worker's step two from the record and remembered names
+ * (peer_recall.c). The key: what the names were looked up for. */
+struct peer_recall_key {
+	pid_t pid;
+	uid_t uid;
+	dev_t dev;
+	ino_t ino;
+	uint64_t cgroup_id;
+	int valid; /* a record was read */
+};
+/* fd if this process may read the map, else -1 (fd closed). */
+int peer_recall_probe(int map_fd);
+/* 1 pi complete, 0 ask the monitor; k is filled for peer_recall_learn. */
+int peer_recall(int map_fd, const struct peer_pending *, struct peer_info *,
+                struct peer_recall_key *k);
+void peer_recall_learn(const struct peer_recall_key *k,
+                       const struct peer_info *answer);
+
 /* pid's executable into pi->exe (peer_exe.c), verified when the file at
  * that path in our mount namespace has dev/ino (or, with dev 0, is the
  * file /proc/PID/exe itself opens): pi->exe_verified. 0, or -1 when the
