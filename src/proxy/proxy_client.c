@@ -85,11 +85,16 @@ proxy_client_lost(struct pconn *c, const char *why)
 /* The answer is out and the connection must close. Closing with unread
  * input would make the kernel send a RST that can destroy the answer
  * before the client reads it (a refused request with trailing bytes);
- * so half-close, drain what still comes for a moment, then close. */
+ * so half-close, drain what still comes for a moment, then close. Not
+ * when the client asked to close after a whole request and sent nothing
+ * more (as nginx's lingering_close heuristic): it has no more to send,
+ * and a client that sends anyway only loses its own answer; lingering
+ * there cost a shutdown, a wake-up and a read per connection. */
 void
 proxy_client_finish(struct pconn *c)
 {
-	if (c->eof || c->state == PCONN_LINGERING) {
+	if (c->eof || c->state == PCONN_LINGERING ||
+	    (c->client_closes && evbuffer_get_length(c->in) == 0)) {
 		proxy_client_lost(c, NULL);
 		return;
 	}
@@ -219,10 +224,12 @@ proxy_client_identified(struct pconn *c)
 
 void
 proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
-                 int socklen)
+                 int socklen, const struct sockaddr_storage *local)
 {
 	struct pconn *c = xcalloc(1, sizeof *c);
 
+	if (local != NULL) /* else asked of the socket (proxy_identify.c) */
+		c->local = *local;
 	c->px = px;
 	c->references = 1;
 	c->state = PCONN_IDENTIFYING;

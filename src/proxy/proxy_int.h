@@ -67,6 +67,7 @@ struct pconn { /* one client connection */
 	struct event *rev;       /* the input side: our own reads */
 	struct evbuffer *in;
 	struct sockaddr_storage client, dst;
+	struct sockaddr_storage local; /* its listener's; family 0: unknown */
 	char client_str[64];
 	int peer_ok;
 	struct peer_info peer;
@@ -74,6 +75,7 @@ struct pconn { /* one client connection */
 	struct peer_query *ident;   /* step two of the lookup, in flight */
 	struct proxy_uid *uidc;
 	int eof;             /* the client sent FIN */
+	int client_closes;   /* its last request was whole and asked to close */
 	int dirty;           /* on px->dirty: output to write */
 	int wait_write;      /* the socket was full: libevent writes */
 	int out_wait;        /* reading stopped until the output drains */
@@ -92,7 +94,7 @@ struct pconn { /* one client connection */
  * bytes. The request sends through it and says when it is over; nothing
  * else of the connection is its business. */
 void proxy_client_new(struct proxy *, int fd, const struct sockaddr *,
-                      int socklen);
+                      int socklen, const struct sockaddr_storage *local);
 void proxy_client_send(struct pconn *, const void *, size_t);
 void proxy_client_send_from(struct pconn *, struct evbuffer *, size_t);
 size_t proxy_client_pending(struct pconn *); /* output not yet sent */
