@@ -29,6 +29,9 @@ struct proxy {
 	struct ruleset *rules;
 	struct token_table *tokens;
 	struct evconnlistener *lis[CONF_MAXLISTEN];
+	/* each one's bound address, its accepted sockets' local address
+	 * (family 0: a wildcard, asked of each socket) */
+	struct sockaddr_storage lis_addr[CONF_MAXLISTEN];
 	int nlis;
 	struct event *pause_ev;
 	struct event *stop_ev;

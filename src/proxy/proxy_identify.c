@@ -19,7 +19,9 @@
 int
 proxy_identify_uid(struct pconn *c, struct peer_pending *pp)
 {
-	if (origdst_get(bufferevent_getfd(c->bev), &c->dst) == -1) {
+	if (origdst_get_at(bufferevent_getfd(c->bev),
+	                   c->local.ss_family != 0 ? &c->local : NULL,
+	                   &c->dst) == -1) {
 		log_warnx("%s: original destination unknown", c->client_str);
 		return -1;
 	}
