@@ -34,6 +34,15 @@ struct peer_sock {
 /* 0 found, -1 no such socket (or no answer). */
 int peer_diag(const struct sockaddr_storage *client,
               const struct sockaddr_storage *dst, struct peer_sock *);
+/* A burst of lookups (peer_diag.c), one round trip for all; rv as
+ * peer_diag's. At most PEER_DIAG_BURST go together (more: one at a time). */
+#define PEER_DIAG_BURST PEER_BURST
+struct peer_diag_q {
+	const struct sockaddr_storage *client, *dst;
+	struct peer_sock ps;
+	int rv;
+};
+void peer_diag_many(struct peer_diag_q *, int n);
 /* Is it a live socket a process owns? TIME_WAIT entries and orphans
  * (the client closed) read uid 0 and inode 0: never taken for root. */
 int peer_sock_live(const struct peer_sock *);
