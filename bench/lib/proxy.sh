@@ -20,6 +20,7 @@ PX_DUR=${PX_DUR:-3}
 PX_HOLD=${PX_HOLD:-1000}
 PX_PATH=${PX_PATH:-/latest/meta-data/iam/security-credentials/app-role}
 PX_PATH2=${PX_PATH2:-/latest/meta-data/instance-id}	# the "iid" runs
+PX_MODES=${PX_MODES:-ka close}	# PX_MODES=close: the new-connection rounds only
 SRV_CPU=${SRV_CPU:-0}
 CLI_CPU=${CLI_CPU:-1}
 TH=X-aws-ec2-metadata-token
@@ -196,6 +197,40 @@ px_profile() {
 	rm -f "$f.data"
 }
 
+# px_traced TARGET: strace is attached to each of its processes
+px_traced() {
+	local p
+	for p in $(px_pid "$1"); do
+		awk '$1 == "TracerPid:" { exit $2 == 0 }' "/proc/$p/status" || return 1
+	done
+}
+
+# px_syscalls TARGET MODE: system calls per request of each serving
+# process (strace -c over one load run; strace slows the run, so its
+# requests/s are not recorded), as px.sys.TARGET.MODE.PID-ROLE and the
+# counts by call in $OUT/strace-TARGET-MODE-ROLE.txt
+px_syscalls() {
+	local t=$1 mode=$2 p role n out sp=""
+	command -v strace >/dev/null || return 0
+	for p in $(px_pid "$t"); do
+		role=worker
+		[ "$t" != c ] && [ "$p" = "$PROXY_PID" ] && role=monitor
+		out=$OUT/strace-$t-$mode-$role.txt
+		strace -c -f -o "$out" -p "$p" 2>/dev/null &
+		sp="$sp $!"
+	done
+	wait_for 30 px_traced "$t"
+	px_wrk "$t" "$mode" "$PX_CONNS" strace
+	kill -INT $sp 2>/dev/null
+	wait $sp 2>/dev/null
+	n=$(med "px.$t.$mode.strace.requests")
+	for out in "$OUT"/strace-"$t"-"$mode"-*.txt; do
+		role=${out##*-}; role=${role%.txt}
+		rec "px.sys.$t.$mode.$role" "$(awk -v n="$n" '$NF == "total" {
+			printf "%.1f", $4 / n }' "$out")"
+	done
+}
+
 px_main() {
 	source "$top_srcdir/tests/lib/tap.sh"
 	source "$top_srcdir/tests/lib/netns.sh"
@@ -217,12 +252,13 @@ px_main() {
 	# keep-alive rounds first: the close rounds leave thousands of
 	# TIME_WAIT sockets in the namespace for a minute, which make every
 	# later connect() (imdsgated's and nginx's to the IMDS) slower
-	for mode in ka close; do
+	for mode in $PX_MODES; do
 		for r in $(seq "$RUNS"); do
 			say "proxy: $mode round $r/$RUNS"
 			px_round "$mode"
 		done
 		px_profile d "$mode"
+		for t in c d; do px_syscalls "$t" "$mode"; done
 	done
 	rec px.rss.b.after "$(px_rss b)"
 	rec px.rss.m.after "$(px_monitor_rss)"

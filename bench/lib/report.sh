@@ -138,6 +138,15 @@ rp_footprint() {
 		echo "| $t | $(med px.a.$t.load.cpu_ms_100k) | $(med px.b.$t.load.cpu_ms_100k) | $(med px.c.$t.load.cpu_ms_100k) | $(med px.d.$t.load.cpu_ms_100k) |"
 	done
 	echo
+	echo "System calls per request (strace -c -f on each serving process over"
+	echo "one load run with strace attached, ${PX_CONNS:-16} connections):"
+	echo
+	echo "| | nginx worker | imdsgated worker, eBPF (d) | its monitor |"
+	echo "|---|---:|---:|---:|"
+	for t in ka close; do
+		echo "| $t | $(med px.sys.c.$t.worker) | $(med px.sys.d.$t.worker) | $(med px.sys.d.$t.monitor) |"
+	done
+	echo
 	echo "Targets: RSS < 4 MiB idle: $(pass "$(med px.rss.b.start)" '<' 4096);"
 	echo "< 12 MiB (issue 18) with ${PX_HOLD:-1000} connections: $(pass "$(med px.rss.b.hold)" '<' 12288)."
 	echo "Audit log written during the runs: $(med px.audit_bytes) bytes."

@@ -416,7 +416,7 @@ run(const struct opts *o)
 	struct redirect_conf rc;
 	struct redirect_bpf *bpf;
 	struct ruleset *rs;
-	int fds[CONF_MAXLISTEN], mfd;
+	int fds[CONF_MAXLISTEN], mfd, rfd;
 	char *confabs;
 	pid_t worker, monitor;
 
@@ -432,13 +432,18 @@ run(const struct opts *o)
 	if (!o->foreground)
 		log_init("imdsgated", LOG_TO_SYSLOG, o->verbose);
 	monitor = getpid();
+	/* the worker reads connect() records itself, and nothing more */
+	rfd = redirect_bpf_ident_reader(bpf);
 	if ((worker = monitor_fork(&mfd)) == -1)
 		fatal("fork");
 	if (worker == 0) {
 		redirect_bpf_close(bpf); /* nothing of the layers in here */
 		drop_worker(&pu, monitor);
+		peer_set_bpf_reader(rfd);
 		return run_worker(o, &conf, rs, fds, confabs, mfd);
 	}
+	if (rfd != -1)
+		close(rfd);
 	rules_unref(rs);
 	audit_close();
 	free(confabs);

@@ -84,6 +84,8 @@ proxy_new(struct event_base *base, const struct conf *conf,
 	px->tokens = token_new();
 	TAILQ_INIT(&px->conns);
 	TAILQ_INIT(&px->reap);
+	TAILQ_INIT(&px->arriving);
+	px->arrive_ev = event_new(base, -1, 0, proxy_identify_arrivals, px);
 	LIST_INIT(&px->uids);
 	px->reap_ev = event_new(base, -1, 0, proxy_reap, px);
 	px->fold_ev = evtimer_new(base, proxy_fold, px);
@@ -102,6 +104,7 @@ proxy_free(struct proxy *px)
 		proxy_client_lost(TAILQ_FIRST(&px->conns), NULL);
 	proxy_client_reap(px);
 	event_free(px->reap_ev);
+	event_free(px->arrive_ev);
 	audit_fold_flush(INT64_MAX); /* what is still folded, then forget */
 	event_free(px->fold_ev);
 	proxy_turn_free(px);

@@ -29,6 +29,9 @@ struct proxy {
 	struct ruleset *rules;
 	struct token_table *tokens;
 	struct evconnlistener *lis[CONF_MAXLISTEN];
+	/* each one's bound address, its accepted sockets' local address
+	 * (family 0: a wildcard, asked of each socket) */
+	struct sockaddr_storage lis_addr[CONF_MAXLISTEN];
 	int nlis;
 	struct event *pause_ev;
 	struct event *stop_ev;
@@ -37,7 +40,9 @@ struct proxy {
 	struct event *fold_ev; /* writes folded refusals' summaries */
 	struct event *turn_ev; /* the end of a loop turn (proxy_turn.c) */
 	int turn_wanted;
-	TAILQ_HEAD(, pconn) dirty;  /* answers to write at the turn's end */
+	TAILQ_HEAD(, pconn) dirty;    /* answers to write at the turn's end */
+	TAILQ_HEAD(, pconn) arriving; /* accepted, to identify as a burst */
+	struct event *arrive_ev;
 	TAILQ_HEAD(, preq) commits; /* credentials waiting for their record */
 	struct preq *spare_req;     /* request structures to reuse */
 	int nspare_req;

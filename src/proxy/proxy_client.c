@@ -65,6 +65,11 @@ proxy_client_lost(struct pconn *c, const char *why)
 	c->req = NULL;
 	if (r != NULL)
 		proxy_request_abort(r, why);
+	if (c->arriving) {
+		TAILQ_REMOVE(&px->arriving, c, aentry);
+		c->arriving = 0;
+		proxy_client_unref(c);
+	}
 	if (c->state == PCONN_IDENTIFYING)
 		proxy_identify_cancel(c);
 	if (c->dirty)
@@ -85,11 +90,16 @@ proxy_client_lost(struct pconn *c, const char *why)
 /* The answer is out and the connection must close. Closing with unread
  * input would make the kernel send a RST that can destroy the answer
  * before the client reads it (a refused request with trailing bytes);
- * so half-close, drain what still comes for a moment, then close. */
+ * so half-close, drain what still comes for a moment, then close. Not
+ * when the client asked to close after a whole request and sent nothing
+ * more (as nginx's lingering_close heuristic): it has no more to send,
+ * and a client that sends anyway only loses its own answer; lingering
+ * there cost a shutdown, a wake-up and a read per connection. */
 void
 proxy_client_finish(struct pconn *c)
 {
-	if (c->eof || c->state == PCONN_LINGERING) {
+	if (c->eof || c->state == PCONN_LINGERING ||
+	    (c->client_closes && evbuffer_get_length(c->in) == 0)) {
 		proxy_client_lost(c, NULL);
 		return;
 	}
@@ -182,15 +192,12 @@ proxy_client_refuse(struct pconn *c)
 	c->state = PCONN_CLOSING;
 }
 
-/* Who is calling: the uid at once (cheap: the connection limits need
- * it), the process and groups only once the limits let the connection
- * in, so a flood over the per-uid limit costs no /proc scan. */
-static void
-proxy_client_identify(struct pconn *c)
+/* The uid is known (step one, proxy_identify.c): the process and groups
+ * only once the limits let the connection in, so a flood over the
+ * per-uid limit costs no /proc scan. */
+void
+proxy_client_admit(struct pconn *c, const struct peer_pending *pp)
 {
-	struct peer_pending pp;
-
-	c->peer_ok = proxy_identify_uid(c, &pp) == 0;
 	if (proxy_limits_take(c->px, c) == -1) {
 		proxy_client_refuse(c);
 		return;
@@ -199,7 +206,7 @@ proxy_client_identify(struct pconn *c)
 		proxy_client_identified(c);
 		return;
 	}
-	proxy_identify_rest(c, &pp);
+	proxy_identify_rest(c, pp);
 	if (c->state == PCONN_IDENTIFYING) /* still running: bound it */
 		proxy_client_arm(c);
 }
@@ -219,10 +226,12 @@ proxy_client_identified(struct pconn *c)
 
 void
 proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
-                 int socklen)
+                 int socklen, const struct sockaddr_storage *local)
 {
 	struct pconn *c = xcalloc(1, sizeof *c);
 
+	if (local != NULL) /* else asked of the socket (proxy_identify.c) */
+		c->local = *local;
 	c->px = px;
 	c->references = 1;
 	c->state = PCONN_IDENTIFYING;
@@ -233,5 +242,5 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 	proxy_client_io_init(c, fd);
 	TAILQ_INSERT_TAIL(&px->conns, c, entry);
 	px->nconns++;
-	proxy_client_identify(c);
+	proxy_identify_arrive(c);
 }

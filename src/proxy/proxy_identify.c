@@ -1,7 +1,9 @@
 /* Who is calling, for one client connection: the original destination,
  * then the uid that owns the client socket (from the kernel, cheap: the
- * connection limits need it at once), then the rest of the identity (the
- * process and the groups), which may take longer. The rest is the one
+ * connection limits need it at once; asked for every connection accepted
+ * in one go together, one sock_diag round trip for the burst), then the
+ * rest of the identity (the process and the groups), which may take
+ * longer. The rest is the one
  * place the asynchronous lookup plugs in: it completes through
  * proxy_identify_done (holding a reference on the connection while it
  * runs) and proxy_identify_cancel stops it when the connection is lost
@@ -9,25 +11,92 @@
 #include "config.h"
 
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 
 #include "common/log.h"
 #include "proxy/proxy_int.h"
 #include "sys/origdst.h"
 
-/* 0 with c->peer.uid set, or -1 (logged): the connection's requests
- * will then be refused (fail closed). */
-int
-proxy_identify_uid(struct pconn *c, struct peer_pending *pp)
+#define PROXY_ARRIVE_BURST PEER_BURST
+
+/* A new connection: identified with the others accepted in this go. */
+void
+proxy_identify_arrive(struct pconn *c)
 {
-	if (origdst_get(bufferevent_getfd(c->bev), &c->dst) == -1) {
+	struct proxy *px = c->px;
+
+	if (TAILQ_EMPTY(&px->arriving))
+		event_active(px->arrive_ev, EV_TIMEOUT, 0);
+	TAILQ_INSERT_TAIL(&px->arriving, c, aentry);
+	c->arriving = 1;
+	proxy_client_ref(c);
+}
+
+/* The original destination (a NAT redirect's), else the local address;
+ * -1 (logged): the connection's requests will be refused. */
+static int
+proxy_identify_dst(struct pconn *c)
+{
+	if (origdst_get_at(bufferevent_getfd(c->bev),
+	                   c->local.ss_family != 0 ? &c->local : NULL,
+	                   &c->dst) == -1) {
 		log_warnx("%s: original destination unknown", c->client_str);
 		return -1;
 	}
-	if (peer_lookup_uid(&c->client, &c->dst, &c->peer, pp) != 0) {
-		log_warnx("%s: socket owner unknown: refusing", c->client_str);
-		return -1;
-	}
 	return 0;
+}
+
+/* Up to a burst of arrived connections, taken off the list (referenced). */
+static int
+proxy_identify_take(struct proxy *px, struct pconn **cs, int max)
+{
+	struct pconn *c;
+	int n = 0;
+
+	while (n < max && (c = TAILQ_FIRST(&px->arriving)) != NULL) {
+		TAILQ_REMOVE(&px->arriving, c, aentry);
+		c->arriving = 0;
+		cs[n++] = c;
+	}
+	return n;
+}
+
+/* Step one for the connections accepted since the loop last turned: their
+ * destinations, then all their owners in one sock_diag round trip (fail
+ * closed: an unknown owner's requests are refused), then each goes on to
+ * the limits and step two. */
+void
+proxy_identify_arrivals(evutil_socket_t fd, short ev, void *arg)
+{
+	struct proxy *px = arg;
+	struct pconn *cs[PROXY_ARRIVE_BURST];
+	struct peer_pending pp[PROXY_ARRIVE_BURST];
+	struct peer_step st[PROXY_ARRIVE_BURST];
+	int i, n;
+
+	(void)fd;
+	(void)ev;
+	n = proxy_identify_take(px, cs, PROXY_ARRIVE_BURST);
+	for (i = 0; i < n; i++) {
+		st[i].client = &cs[i]->client;
+		st[i].dst = &cs[i]->dst;
+		st[i].pi = &cs[i]->peer;
+		st[i].pp = &pp[i];
+		cs[i]->peer_ok = !cs[i]->dead && proxy_identify_dst(cs[i]) == 0;
+	}
+	peer_lookup_uids(st, n);
+	for (i = 0; i < n; i++) {
+		if (cs[i]->peer_ok && st[i].rv != 0) {
+			log_warnx("%s: socket owner unknown: refusing",
+			          cs[i]->client_str);
+			cs[i]->peer_ok = 0;
+		}
+		if (!cs[i]->dead)
+			proxy_client_admit(cs[i], &pp[i]);
+		proxy_client_unref(cs[i]);
+	}
+	if (!TAILQ_EMPTY(&px->arriving)) /* more than a burst */
+		event_active(px->arrive_ev, EV_TIMEOUT, 0);
 }
 
 /* Step two answered: requests may now be read (a failed lookup is

@@ -13,6 +13,8 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <event2/util.h>
+
 #include "audit/audit.h"
 #include "proxy/http.h"
 #include "proxy/proxy.h"
@@ -67,6 +69,7 @@ struct pconn { /* one client connection */
 	struct event *rev;       /* the input side: our own reads */
 	struct evbuffer *in;
 	struct sockaddr_storage client, dst;
+	struct sockaddr_storage local; /* its listener's; family 0: unknown */
 	char client_str[64];
 	int peer_ok;
 	struct peer_info peer;
@@ -74,6 +77,8 @@ struct pconn { /* one client connection */
 	struct peer_query *ident;   /* step two of the lookup, in flight */
 	struct proxy_uid *uidc;
 	int eof;             /* the client sent FIN */
+	int client_closes;   /* its last request was whole and asked to close */
+	int arriving;        /* on px->arriving */
 	int dirty;           /* on px->dirty: output to write */
 	int wait_write;      /* the socket was full: libevent writes */
 	int out_wait;        /* reading stopped until the output drains */
@@ -86,13 +91,14 @@ struct pconn { /* one client connection */
 	TAILQ_ENTRY(pconn) entry;  /* px->conns, then px->reap */
 	TAILQ_ENTRY(pconn) uentry; /* its uid's */
 	TAILQ_ENTRY(pconn) dentry; /* px->dirty */
+	TAILQ_ENTRY(pconn) aentry; /* px->arriving */
 };
 
 /* proxy_client.c: the connection's life, and proxy_client_io.c its
  * bytes. The request sends through it and says when it is over; nothing
  * else of the connection is its business. */
 void proxy_client_new(struct proxy *, int fd, const struct sockaddr *,
-                      int socklen);
+                      int socklen, const struct sockaddr_storage *local);
 void proxy_client_send(struct pconn *, const void *, size_t);
 void proxy_client_send_from(struct pconn *, struct evbuffer *, size_t);
 size_t proxy_client_pending(struct pconn *); /* output not yet sent */
@@ -125,13 +131,18 @@ void proxy_turn_init(struct proxy *);
 void proxy_turn_free(struct proxy *);
 void proxy_turn_want(struct proxy *);
 
-/* proxy_identify.c: who is calling. The uid now (the limits need it),
- * the rest (process, groups) completes through proxy_client_identified,
- * at once or later; a lost connection cancels it. */
-int proxy_identify_uid(struct pconn *, struct peer_pending *);
+/* proxy_identify.c: who is calling. The uid for every connection
+ * accepted in one go, together, as soon as the loop turns (the limits need
+ * it); the rest (process, groups) completes through
+ * proxy_client_identified, at once or later; a lost connection cancels
+ * it. */
+void proxy_identify_arrive(struct pconn *);
+void proxy_identify_arrivals(evutil_socket_t, short, void *px);
 void proxy_identify_rest(struct pconn *, const struct peer_pending *);
 void proxy_identify_cancel(struct pconn *);
 void proxy_client_identified(struct pconn *);
+/* Step one is done (c->peer_ok says how): limits, then step two. */
+void proxy_client_admit(struct pconn *, const struct peer_pending *);
 
 /* proxy_request.c: the state machine of one request, from parsed head to
  * its one audit record. proxy_request_parse returns NULL while the head

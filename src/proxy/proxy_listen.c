@@ -172,12 +172,39 @@ fail:
 	return -1;
 }
 
+/* A new client, with the local address its listener is bound to. */
 static void
 proxy_listen_accept(struct evconnlistener *l, evutil_socket_t fd,
                     struct sockaddr *sa, int socklen, void *arg)
 {
-	(void)l;
-	proxy_client_new(arg, fd, sa, socklen);
+	struct proxy *px = arg;
+	int i;
+
+	for (i = 0; i < px->nlis && px->lis[i] != l; i++)
+		;
+	proxy_client_new(px, fd, sa, socklen,
+	                 i < px->nlis && px->lis_addr[i].ss_family != 0
+	                     ? &px->lis_addr[i]
+	                     : NULL);
+}
+
+/* The listener's address when every socket it accepts has it as its
+ * local address (bound to one address, not a wildcard): the identity
+ * lookup then skips a getsockname per connection. */
+static void
+proxy_listen_local(const struct sockaddr_storage *ss,
+                   struct sockaddr_storage *out)
+{
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+	memset(out, 0, sizeof *out);
+	if (addr_port(ss) <= 0 ||
+	    (ss->ss_family == AF_INET && s4->sin_addr.s_addr == INADDR_ANY) ||
+	    (ss->ss_family == AF_INET6 &&
+	     IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr)))
+		return;
+	*out = *ss;
 }
 
 /* The pause is over: accept again. */
@@ -242,6 +269,7 @@ proxy_listen_start(struct proxy *px, const int *fds, int nfds)
 		if (px->lis[i] == NULL)
 			return -1;
 		evconnlistener_set_error_cb(px->lis[i], proxy_listen_error);
+		proxy_listen_local(&px->conf.listen[i], &px->lis_addr[i]);
 		px->nlis++;
 	}
 	return 0;

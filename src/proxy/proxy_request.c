@@ -211,6 +211,8 @@ proxy_request_end(struct preq *r)
 	r->state = PREQ_ENDED;
 	if (!r->recorded)
 		proxy_request_record(r);
+	/* a whole request (a head: no body is accepted) asking to close */
+	c->client_closes = !r->bad_head && !r->http.keepalive;
 	proxy_request_free(r);
 	proxy_client_done(c, keepalive);
 	proxy_client_unref(c);

@@ -25,9 +25,9 @@ CLEANFILES += src/sys/imdsgate.bpf.o src/sys/imdsgate_bpf.skel.h \
 EXTRA_DIST += src/sys/imdsgate.bpf.c
 
 libimdsgate_a_SOURCES += \
-	src/sys/peer.c src/sys/peer.h src/sys/peer_proc.c src/sys/peer_int.h \
+	src/sys/peer.c src/sys/peer.h src/sys/peer_diag.c src/sys/peer_proc.c src/sys/peer_int.h \
 	src/sys/peer_bpf.c src/sys/peer_exe.c src/sys/peer_cgroup.c \
-	src/sys/peer_resolve.c src/sys/cgroup2.c src/sys/cgroup2.h \
+	src/sys/peer_resolve.c src/sys/peer_recall.c src/sys/cgroup2.c src/sys/cgroup2.h \
 	src/sys/origdst.c src/sys/origdst.h \
 	src/sys/privs.c src/sys/privs.h \
 	src/sys/monitor.c src/sys/monitor.h src/sys/monitor_proto.h \

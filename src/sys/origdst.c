@@ -56,12 +56,22 @@ origdst_unmap(const struct sockaddr_storage *in, struct sockaddr_storage *out)
 int
 origdst_get(int fd, struct sockaddr_storage *out)
 {
+	return origdst_get_at(fd, NULL, out);
+}
+
+/* The same, the socket's local address given (known: NULL asks). */
+int
+origdst_get_at(int fd, const struct sockaddr_storage *known,
+               struct sockaddr_storage *out)
+{
 	struct sockaddr_storage local, local4, od;
 	socklen_t len = sizeof local;
 	int rv;
 
 	memset(&local, 0, sizeof local);
-	if (getsockname(fd, (struct sockaddr *)&local, &len) == -1)
+	if (known != NULL)
+		local = *known;
+	else if (getsockname(fd, (struct sockaddr *)&local, &len) == -1)
 		return -1;
 	if (local.ss_family == AF_INET || origdst_mapped(&local))
 		rv = origdst_ask(fd, SOL_IP, SO_ORIGINAL_DST, &od);

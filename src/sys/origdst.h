@@ -9,5 +9,9 @@
  * it was not (out = the local address, as for a direct connection), -1 on
  * error. */
 int origdst_get(int fd, struct sockaddr_storage *out);
+/* The same when the socket's local address is known already (an accepted
+ * socket of a listener bound to one address: no getsockname). */
+int origdst_get_at(int fd, const struct sockaddr_storage *local,
+                   struct sockaddr_storage *out);
 
 #endif

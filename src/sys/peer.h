@@ -59,6 +59,18 @@ int peer_lookup_uid(const struct sockaddr_storage *client,
                     const struct sockaddr_storage *dst, struct peer_info *,
                     struct peer_pending *);
 
+/* Step one for a burst of connections (those accepted in one go): one
+ * sock_diag round trip for all of them (up to PEER_BURST together); rv as
+ * peer_lookup_uid's. */
+#define PEER_BURST 32
+struct peer_step {
+	const struct sockaddr_storage *client, *dst;
+	struct peer_info *pi;
+	struct peer_pending *pp;
+	int rv;
+};
+void peer_lookup_uids(struct peer_step *, int n);
+
 /* Step two. Returns 1 when pi is complete already (no callback), 0 when
  * the answer comes later through done(arg, ok) (*q then cancels it), -1
  * on failure (refuse). pi must stay valid until done or cancel. */
@@ -97,5 +109,9 @@ void peer_set_process(int on);
 /* The eBPF layer's record map (redirect_bpf_ident_fd), for answers in
  * this process; -1 none. */
 void peer_set_bpf(int map_fd);
+/* The worker's read-only descriptor of that map: it reads the records
+ * itself where the kernel lets it and the monitor named that process a
+ * moment ago (no round trip), else asks the monitor as before. */
+void peer_set_bpf_reader(int map_fd);
 
 #endif

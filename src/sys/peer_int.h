@@ -34,6 +34,15 @@ struct peer_sock {
 /* 0 found, -1 no such socket (or no answer). */
 int peer_diag(const struct sockaddr_storage *client,
               const struct sockaddr_storage *dst, struct peer_sock *);
+/* A burst of lookups (peer_diag.c), one round trip for all; rv as
+ * peer_diag's. At most PEER_DIAG_BURST go together (more: one at a time). */
+#define PEER_DIAG_BURST PEER_BURST
+struct peer_diag_q {
+	const struct sockaddr_storage *client, *dst;
+	struct peer_sock ps;
+	int rv;
+};
+void peer_diag_many(struct peer_diag_q *, int n);
 /* Is it a live socket a process owns? TIME_WAIT entries and orphans
  * (the client closed) read uid 0 and inode 0: never taken for root. */
 int peer_sock_live(const struct peer_sock *);
@@ -43,6 +52,24 @@ int peer_sock_live(const struct peer_sock *);
  * -1 error. */
 int peer_bpf_get(int map_fd, uint64_t cookie, struct peer_info *,
                  dev_t *exe_dev, ino_t *exe_ino);
+
+/* The worker's step two from the record and remembered names
+ * (peer_recall.c). The key: what the names were looked up for. */
+struct peer_recall_key {
+	pid_t pid;
+	uid_t uid;
+	dev_t dev;
+	ino_t ino;
+	uint64_t cgroup_id;
+	int valid; /* a record was read */
+};
+/* fd if this process may read the map, else -1 (fd closed). */
+int peer_recall_probe(int map_fd);
+/* 1 pi complete, 0 ask the monitor; k is filled for peer_recall_learn. */
+int peer_recall(int map_fd, const struct peer_pending *, struct peer_info *,
+                struct peer_recall_key *k);
+void peer_recall_learn(const struct peer_recall_key *k,
+                       const struct peer_info *answer);
 
 /* pid's executable into pi->exe (peer_exe.c), verified when the file at
  * that path in our mount namespace has dev/ino (or, with dev 0, is the

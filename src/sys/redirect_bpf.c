@@ -227,6 +227,25 @@ redirect_bpf_ident_fd(const struct redirect_bpf *h)
 	return h != NULL ? h->map[REDIRECT_BPF_IDENT] : -1;
 }
 
+/* The records map again, read-only, for the worker: it may look up who
+ * connected (the kernel lets a process without capabilities use a map fd
+ * it was given, since Linux 6.5) but can write no map, the exemptions
+ * least of all. -1 when the pin cannot be opened so. */
+int
+redirect_bpf_ident_reader(const struct redirect_bpf *h)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, o, .file_flags = BPF_F_RDONLY);
+	char path[PATH_MAX];
+	int fd;
+
+	if (h == NULL)
+		return -1;
+	redirect_bpf_pin(&h->rc, redirect_bpf_maps[REDIRECT_BPF_IDENT][0], path,
+	                 sizeof path);
+	fd = bpf_obj_get_opts(path, &o);
+	return fd < 0 ? -1 : fd;
+}
+
 /* The daemon's own process: the hooks let it through as that uid only. */
 int
 redirect_bpf_exempt(struct redirect_bpf *h, pid_t pid, uid_t uid)

@@ -41,6 +41,18 @@ diag "CapEff: monitor $(field "$DAEMON_PID" CapEff), worker $(field "$WORKER_PID
 nok "the worker cannot open the pinned maps" \
 	setpriv --reuid imdsgate --regid imdsgate --clear-groups bpftool map show pinned "$PIN/map_ident"
 
+# The worker reads connect() records itself (no round trip to the
+# monitor), through one descriptor of the records map that is read-only:
+# it can write no map (the exemptions least of all) and holds no program.
+# (fdinfo: "flags" is the open mode in octal, O_RDONLY 0; "map_id", or
+# "prog_type" for a program.)
+ident_id=$(bpftool map show pinned "$PIN/map_ident" | sed -n 's/^\([0-9]*\):.*/\1/p')
+maps=$(grep -l '^map_id:' /proc/"$WORKER_PID"/fdinfo/* 2>/dev/null)
+is "$(echo "$maps" | grep -c .)" 1 "the worker holds one eBPF map"
+is "$(sed -n 's/^map_id:[[:space:]]*//p' $maps)" "$ident_id" "... the records map"
+is "$(awk '$1 == "flags:" { print (("0" $2) + 0) % 4 }' $maps)" 0 "... opened read-only"
+is "$(grep -l '^prog_type:' /proc/"$WORKER_PID"/fdinfo/* 2>/dev/null | wc -l)" 0 "... and no program"
+
 # records TEXT...: the request records with every TEXT in them
 records() {
 	local r
@@ -80,6 +92,28 @@ like "$(records /ami-id)" "\"uid\":$ALICE_UID,.*\"pid\":$cpid,\"comm\":\"python3
 read -r epid _ <"$W/execer.pid"
 like "$(records /hostname)" "\"pid\":$epid,\"comm\":\"python3\",\"exe_unverified\":\"/usr/bin/(dash|cat)\",.*\"ident\":\"bpf\"" \
 	"exec after connect: pid and comm at connect(); the program it runs now only as unverified"
+
+# The worker names a process from the monitor's answer for its previous
+# connection (a second at most), but only while it runs the same file:
+# one process connects, then execs another program that connects again
+# at once; each record names the program that connected.
+cg_user "$ALICE_UID" $PY -c '
+import http.client, os, sys
+c = http.client.HTTPConnection("169.254.169.254", 80, timeout=20)
+c.request("GET", "/latest/meta-data/ami-launch-index")
+c.getresponse().read()
+os.execv("/usr/bin/curl", ["curl", "-s", "-m", "10", "-o", "/dev/null",
+    "http://169.254.169.254/latest/meta-data/ami-manifest-path"])
+' &
+rpid=$!
+wait "$rpid"
+wait_for 10 records /ami-manifest-path
+like "$(records /ami-launch-index)" "\"comm\":\"python3\",\"exe\":\"/usr/bin/python3[.0-9]*\",.*\"ident\":\"bpf\"" \
+	"a process's first connection: its program"
+like "$(records /ami-manifest-path)" "\"comm\":\"curl\",\"exe\":\"/usr/bin/curl\",.*\"ident\":\"bpf\"" \
+	"the same pid after exec, a moment later: the new program, not the remembered one"
+is "$(records /ami-launch-index | sed -n 's/.*"pid":\([0-9]*\),.*/\1/p')" \
+	"$(records /ami-manifest-path | sed -n 's/.*"pid":\([0-9]*\),.*/\1/p')" "... under the same pid"
 
 # A container's cgroup: its path and id in the record.
 CID=$(printf '%064x' $((0xc0ffee + $$)))

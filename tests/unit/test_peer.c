@@ -168,6 +168,50 @@ check_two_step(void)
 	pair_close(&p);
 }
 
+/* A burst (peer_lookup_uids, one sock_diag round trip): each connection
+ * gets its own socket's answer (the same as one at a time), a tuple no
+ * socket has among them is refused, and more than a burst goes too. */
+static void
+check_burst(void)
+{
+	enum { N = PEER_BURST + 3 };
+	struct sockaddr_storage cl[N], dst[N];
+	struct peer_pending pp[N], one;
+	struct peer_info pi[N], pone;
+	struct peer_step st[N];
+	struct pair p[N];
+	int i, n = 0, same = 0, before = nfds();
+
+	for (i = 0; i < N; i++) {
+		socklen_t l1 = sizeof cl[i], l2 = sizeof dst[i];
+
+		if (pair_open(i % 2 ? "::1" : "127.0.0.1",
+		              i % 2 ? "::1" : "127.0.0.1", &p[i]) == -1)
+			break;
+		getpeername(p[i].afd, (struct sockaddr *)&cl[i], &l1);
+		getsockname(p[i].afd, (struct sockaddr *)&dst[i], &l2);
+		st[i] = (struct peer_step){&cl[i], &dst[i], &pi[i], &pp[i], 9};
+		n++;
+	}
+	is_int(n, N, "burst: %d connections", N);
+	st[3].dst = &cl[4]; /* a tuple no socket has */
+	peer_lookup_uids(st, n);
+	for (i = 0; i < n; i++) {
+		if (i == 3 || st[i].rv != 0 ||
+		    peer_lookup_uid(st[i].client, st[i].dst, &pone, &one) != 0)
+			continue;
+		same += pi[i].uid == geteuid() && pp[i].cookie == one.cookie &&
+		        pp[i].inode == one.inode && pp[i].cookie != 0;
+	}
+	is_int(same, N - 1, "burst: each its own socket's answer");
+	is_int(st[3].rv, -1, "burst: an unknown tuple among them is refused");
+	is_int((int)pi[3].uid, -1, "burst: ... its uid unset");
+	for (i = 0; i < n; i++)
+		pair_close(&p[i]);
+	is_int(nfds(), before,
+	       "burst: no descriptor more (one netlink socket)");
+}
+
 static int
 fake(const struct sockaddr_storage *c, const struct sockaddr_storage *d,
     struct peer_info *pi)
@@ -290,6 +334,7 @@ main(void)
 	check_self("::", "127.0.0.1");	/* v4-mapped client */
 
 	check_two_step();
+	check_burst();
 	check_container();
 	check_live();
 	check_in_flight();
