@@ -32,6 +32,8 @@ ahead_fill(struct ahead *a, struct ahead_item *it, struct ct_blob b)
 		return;
 	it->rc = ct_input_load(it->path, &it->blob, &a->raw, it->err,
 	                       sizeof it->err);
+	if (a->raw.cap > AHEAD_KEEP) /* not kept for the rest of the run */
+		ct_input_free(&a->raw);
 }
 
 /* Whether the thread must wait: enough read ahead, in count or bytes.
