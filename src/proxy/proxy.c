@@ -19,7 +19,11 @@
 
 #define PROXY_EXPIRE_MS 60000 /* sweep expired tokens */
 
-/* Expired tokens are useless; sweep them so the table stays small. */
+/* Expired tokens are useless; sweep them so the table stays small. A
+ * token is forgotten a sweep after it expired, not at once: a request
+ * made with it just after expiry is refused as "expired token", as it is
+ * the moment it expires, never as "unknown token" depending on when the
+ * sweep happened to run (the audit reason a user reads, and a test's). */
 static void
 proxy_expire(evutil_socket_t fd, short ev, void *arg)
 {
@@ -28,7 +32,7 @@ proxy_expire(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	token_expire(px->tokens, token_now_ms());
+	token_expire(px->tokens, token_now_ms() - PROXY_EXPIRE_MS);
 	evtimer_add(px->expire_ev, &tv);
 }
 
