@@ -144,18 +144,21 @@ px_wrk() {
 }
 
 # One round of one mode: every target at load and one by one, targets
-# interleaved so that drift on the shared machine hits them alike.
+# interleaved so that drift on the shared machine hits them alike, and in
+# the opposite order every other round (px_round MODE N), as what runs
+# first leaves the others a minute of its TIME_WAIT sockets.
 px_round() {
-	local mode=$1 kind t conns
+	local mode=$1 kind t conns order="a b c d"
+	[ $(($2 % 2)) = 0 ] && order="d c b a"
 	for kind in load lat; do
 		conns=$PX_CONNS
 		[ "$kind" = lat ] && conns=1
-		for t in a b c d; do
+		for t in $order; do
 			px_wrk "$t" "$mode" "$conns" "$kind"
 		done
 	done
 	# the other work of issue 18: a plain metadata leaf, at load
-	for t in a b c d; do
+	for t in $order; do
 		px_wrk "$t" "$mode" "$PX_CONNS" iid "$PX_PATH2"
 	done
 }
@@ -255,7 +258,7 @@ px_main() {
 	for mode in $PX_MODES; do
 		for r in $(seq "$RUNS"); do
 			say "proxy: $mode round $r/$RUNS"
-			px_round "$mode"
+			px_round "$mode" "$r"
 		done
 		px_profile d "$mode"
 		for t in c d; do px_syscalls "$t" "$mode"; done
