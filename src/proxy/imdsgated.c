@@ -346,6 +346,21 @@ monitor_ready(void)
 	daemon_notify_ready();
 }
 
+/* The one link of the worker to the eBPF layer: a read-only descriptor
+ * of the connect() records (else the monitor reads every record). */
+static int
+worker_reader(const struct redirect_bpf *bpf)
+{
+	char err[1024];
+	int fd;
+
+	if (bpf == NULL)
+		return -1;
+	if ((fd = redirect_bpf_ident_reader(bpf, err, sizeof err)) == -1)
+		log_warnx("eBPF records: read by the monitor (%s)", err);
+	return fd;
+}
+
 /* The proxy, in the worker. */
 static int
 run_worker(const struct opts *o, struct conf *conf, struct ruleset *rs,
@@ -432,8 +447,7 @@ run(const struct opts *o)
 	if (!o->foreground)
 		log_init("imdsgated", LOG_TO_SYSLOG, o->verbose);
 	monitor = getpid();
-	/* the worker reads connect() records itself, and nothing more */
-	rfd = redirect_bpf_ident_reader(bpf);
+	rfd = worker_reader(bpf);
 	if ((worker = monitor_fork(&mfd)) == -1)
 		fatal("fork");
 	if (worker == 0) {

@@ -3,11 +3,10 @@
  * connection limits need it at once; asked for every connection accepted
  * in one go together, one sock_diag round trip for the burst), then the
  * rest of the identity (the process and the groups), which may take
- * longer. The rest is the one
- * place the asynchronous lookup plugs in: it completes through
- * proxy_identify_done (holding a reference on the connection while it
- * runs) and proxy_identify_cancel stops it when the connection is lost
- * first. */
+ * longer. The rest is the one place the asynchronous lookup plugs in: it
+ * completes through proxy_identify_done (holding a reference on the
+ * connection while it runs) and proxy_identify_cancel stops it when the
+ * connection is lost first. */
 #include "config.h"
 
 #include <event2/bufferevent.h>
@@ -16,8 +15,6 @@
 #include "common/log.h"
 #include "proxy/proxy_int.h"
 #include "sys/origdst.h"
-
-#define PROXY_ARRIVE_BURST PEER_BURST
 
 /* A new connection: identified with the others accepted in this go. */
 void
@@ -69,14 +66,14 @@ void
 proxy_identify_arrivals(evutil_socket_t fd, short ev, void *arg)
 {
 	struct proxy *px = arg;
-	struct pconn *cs[PROXY_ARRIVE_BURST];
-	struct peer_pending pp[PROXY_ARRIVE_BURST];
-	struct peer_step st[PROXY_ARRIVE_BURST];
+	struct pconn *cs[PEER_BURST];
+	struct peer_pending pp[PEER_BURST];
+	struct peer_step st[PEER_BURST];
 	int i, n;
 
 	(void)fd;
 	(void)ev;
-	n = proxy_identify_take(px, cs, PROXY_ARRIVE_BURST);
+	n = proxy_identify_take(px, cs, PEER_BURST);
 	for (i = 0; i < n; i++) {
 		st[i].client = &cs[i]->client;
 		st[i].dst = &cs[i]->dst;

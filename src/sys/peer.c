@@ -7,11 +7,8 @@
  * monitor, or answered in this process (peer_resolve.c). */
 #include "config.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -153,20 +150,20 @@ peer_lookup_uids(struct peer_step *st, int n)
 	struct peer_diag_q q[PEER_DIAG_BURST];
 	int i, k;
 
+	if (peer_fn != peer_kernel) { /* a fake does it all, one by one */
+		for (i = 0; i < n; i++)
+			st[i].rv = peer_lookup_uid(st[i].client, st[i].dst,
+			                           st[i].pi, st[i].pp);
+		return;
+	}
 	for (; n > 0; st += k, n -= k) {
 		k = n < PEER_DIAG_BURST ? n : PEER_DIAG_BURST;
 		for (i = 0; i < k; i++) {
 			peer_clear(st[i].pi);
 			memset(st[i].pp, 0, sizeof *st[i].pp);
-			if (peer_fn != peer_kernel) /* a fake does it all */
-				st[i].rv =
-				    peer_lookup_uid(st[i].client, st[i].dst,
-				                    st[i].pi, st[i].pp);
 			q[i].client = st[i].client;
 			q[i].dst = st[i].dst;
 		}
-		if (peer_fn != peer_kernel)
-			continue;
 		peer_diag_many(q, k);
 		for (i = 0; i < k; i++)
 			st[i].rv = q[i].rv == -1 ? -1

@@ -12,9 +12,10 @@
 
 struct event_base;
 
-/* The monitor's name caches (peer_exe.c, peer_resolve.c) keep an answer
- * for a second of CLOCK_MONOTONIC_COARSE time: whether then is that
- * fresh at now (a clock gone backwards is not). */
+/* The name caches (the monitor's in peer_exe.c and peer_resolve.c, the
+ * worker's in peer_recall.c) keep an answer for a second of
+ * CLOCK_MONOTONIC_COARSE time: whether then is that fresh at now (a clock
+ * gone backwards is not). */
 static inline int
 peer_cache_fresh(const struct timespec *now, const struct timespec *then)
 {

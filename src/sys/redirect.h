@@ -102,8 +102,9 @@ int redirect_bpf_unexempt(struct redirect_bpf *, pid_t);
 void redirect_bpf_exempt_clear(struct redirect_bpf *);
 /* The map of connect() records (imdsgate_bpf.h), -1 when not open. */
 int redirect_bpf_ident_fd(const struct redirect_bpf *);
-/* A new read-only descriptor of it (the worker's), or -1. */
-int redirect_bpf_ident_reader(const struct redirect_bpf *);
+/* A new read-only descriptor of it (the worker's), or -1 with err. */
+int redirect_bpf_ident_reader(const struct redirect_bpf *, char *err,
+                              size_t errlen);
 /* Verify / restore with the handle's programs (0, 1 or -1 as status). */
 int redirect_bpf_check(struct redirect_bpf *, char *err, size_t errlen);
 int redirect_bpf_restore(struct redirect_bpf *, char *err, size_t errlen);

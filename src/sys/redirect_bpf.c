@@ -124,16 +124,17 @@ redirect_bpf_cfg(const struct redirect_conf *rc, void *out)
 	return c->ip4 != 0 || c->port6 != 0 ? 0 : -1;
 }
 
-/* Open one pin; -1 with err naming it. */
+/* Open one pin (flags: 0, or BPF_F_RDONLY); -1 with err naming it. */
 static int
-redirect_bpf_get(const struct redirect_conf *rc, const char *name, char *err,
-                 size_t errlen)
+redirect_bpf_get(const struct redirect_conf *rc, const char *name, __u32 flags,
+                 char *err, size_t errlen)
 {
+	LIBBPF_OPTS(bpf_obj_get_opts, o, .file_flags = flags);
 	char path[PATH_MAX];
 	int fd;
 
 	redirect_bpf_pin(rc, name, path, sizeof path);
-	if ((fd = bpf_obj_get(path)) < 0)
+	if ((fd = bpf_obj_get_opts(path, &o)) < 0)
 		snprintf(err, errlen, "missing: %s: %s", path, strerror(errno));
 	return fd < 0 ? -1 : fd;
 }
@@ -191,10 +192,10 @@ redirect_bpf_open(const struct redirect_conf *rc, char *err, size_t errlen)
 	}
 	for (i = 0; ok && i < REDIRECT_BPF_HOOKS; i++)
 		ok = (h->prog[i] = redirect_bpf_get(
-		          rc, redirect_bpf_hooks[i].pin, err, errlen)) != -1;
+		          rc, redirect_bpf_hooks[i].pin, 0, err, errlen)) != -1;
 	for (i = 0; ok && i < REDIRECT_BPF_MAPS; i++)
 		ok = (h->map[i] = redirect_bpf_get(rc, redirect_bpf_maps[i][0],
-		                                   err, errlen)) != -1;
+		                                   0, err, errlen)) != -1;
 	if (ok && redirect_bpf_ids(h, err, errlen) == 0)
 		return h;
 	redirect_bpf_close(h);
@@ -230,20 +231,14 @@ redirect_bpf_ident_fd(const struct redirect_bpf *h)
 /* The records map again, read-only, for the worker: it may look up who
  * connected (the kernel lets a process without capabilities use a map fd
  * it was given, since Linux 6.5) but can write no map, the exemptions
- * least of all. -1 when the pin cannot be opened so. */
+ * least of all. -1 with err when the pin cannot be opened so. */
 int
-redirect_bpf_ident_reader(const struct redirect_bpf *h)
+redirect_bpf_ident_reader(const struct redirect_bpf *h, char *err,
+                          size_t errlen)
 {
-	LIBBPF_OPTS(bpf_obj_get_opts, o, .file_flags = BPF_F_RDONLY);
-	char path[PATH_MAX];
-	int fd;
-
-	if (h == NULL)
-		return -1;
-	redirect_bpf_pin(&h->rc, redirect_bpf_maps[REDIRECT_BPF_IDENT][0], path,
-	                 sizeof path);
-	fd = bpf_obj_get_opts(path, &o);
-	return fd < 0 ? -1 : fd;
+	return redirect_bpf_get(&h->rc,
+	                        redirect_bpf_maps[REDIRECT_BPF_IDENT][0],
+	                        BPF_F_RDONLY, err, errlen);
 }
 
 /* The daemon's own process: the hooks let it through as that uid only. */
