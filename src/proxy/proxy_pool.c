@@ -7,6 +7,8 @@
  * (EOF, a stray byte) or stays idle too long is simply dropped. */
 #include "config.h"
 
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,7 @@
 #include "proxy/proxy_int.h"
 
 #define PROXY_POOL_IDLE_MS 10000
-#define PROXY_UPCONN_READ (16 * 1024) /* a read() at most */
+#define PROXY_UPCONN_READ (16 * 1024) /* a recv() at most */
 
 struct proxy_pool {
 	struct sockaddr_storage addr;
@@ -67,7 +69,7 @@ proxy_pool_unlink(struct proxy_upconn *uc)
 		}
 }
 
-/* One read() into the connection's input: 1 bytes came, 0 EOF, -1 an
+/* One recv() into the connection's input: 1 bytes came, 0 EOF, -1 an
  * error (errno), 2 nothing yet. Read through one buffer of the daemon's
  * and added at their size: a reservation of the read size in the input
  * would allocate 16 kB per answer, and freeing those together makes
@@ -80,7 +82,7 @@ proxy_upconn_fill(struct proxy_upconn *uc)
 	static char b[PROXY_UPCONN_READ];
 	ssize_t n;
 
-	n = read(event_get_fd(uc->rev), b, sizeof b);
+	n = recv(event_get_fd(uc->rev), b, sizeof b, 0);
 	if (n <= 0) {
 		if (n == 0)
 			return 0;

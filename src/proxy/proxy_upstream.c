@@ -9,6 +9,8 @@
  * the client connection. */
 #include "config.h"
 
+#include <sys/socket.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,7 +172,7 @@ static void
 proxy_upstream_send(struct pupstream *up, const char *p, size_t len)
 {
 	struct bufferevent *bev = up->uc->bev;
-	ssize_t n = write(bufferevent_getfd(bev), p, len);
+	ssize_t n = send(bufferevent_getfd(bev), p, len, MSG_NOSIGNAL);
 
 	if (n < 0)
 		n = 0; /* an error shows on the read side */
