@@ -9,35 +9,43 @@
 #include "detect/session.h"
 #include "common/xmalloc.h"
 
-/* The slot for key: its session's, or the empty one it would take. The
- * same hash, probing and growth as the map it replaced, so sessions are
- * visited (--state saved, owners indexed) in the same order as before. */
-static struct session **
-session_slot(const struct session_table *t, const char *key, size_t len)
+/* The slot for key (of hash h): its session's, or the empty one it would
+ * take. The same hash, probing and growth as the map it replaced, so
+ * sessions are visited (--state saved, owners indexed) in the same order
+ * as before. */
+static struct session_slot *
+session_slot(const struct session_table *t, uint64_t h, const char *key,
+             size_t len)
 {
-	size_t i = dmap_hash(key, len) & (t->cap - 1);
+	size_t i = h & (t->cap - 1);
+	struct session_slot *sl;
 
-	while (t->slot[i] != NULL) {
-		if (strncmp(t->slot[i]->id, key, len) == 0 &&
-		    t->slot[i]->id[len] == '\0')
-			return &t->slot[i];
+	while ((sl = &t->slot[i])->s != NULL) {
+		if (sl->hash == h && memcmp(sl->s->id, key, len) == 0 &&
+		    sl->s->id[len] == '\0')
+			return sl;
 		i = (i + 1) & (t->cap - 1);
 	}
-	return &t->slot[i];
+	return sl;
 }
 
+/* Twice the slots, each moved by its kept hash (no session is read). */
 static void
 session_grow(struct session_table *t)
 {
-	struct session **old = t->slot;
-	size_t i, ocap = t->cap;
+	struct session_slot *old = t->slot;
+	size_t i, j, ocap = t->cap;
 
 	t->cap = ocap ? ocap * 2 : 64;
 	t->slot = xcalloc(t->cap, sizeof *t->slot);
-	for (i = 0; i < ocap; i++)
-		if (old[i] != NULL)
-			*session_slot(t, old[i]->id, strlen(old[i]->id)) =
-			    old[i];
+	for (i = 0; i < ocap; i++) {
+		if (old[i].s == NULL)
+			continue;
+		j = old[i].hash & (t->cap - 1);
+		while (t->slot[j].s != NULL)
+			j = (j + 1) & (t->cap - 1);
+		t->slot[j] = old[i];
+	}
 	free(old);
 }
 
@@ -59,8 +67,9 @@ struct session *
 session_get(struct session_table *t, const char *id, size_t len, int create)
 {
 	char key[24];
-	struct session **sl;
+	struct session_slot *sl;
 	struct session *s;
+	uint64_t h;
 	size_t i;
 
 	if (len == 0 || len >= sizeof key)
@@ -68,26 +77,28 @@ session_get(struct session_table *t, const char *id, size_t len, int create)
 	for (i = 0; i < len; i++)
 		key[i] = (char)tolower((unsigned char)id[i]);
 	key[len] = '\0';
+	h = dmap_hash(key, len);
 	if (!create)
-		return t->cap == 0 ? NULL : *session_slot(t, key, len);
+		return t->cap == 0 ? NULL : session_slot(t, h, key, len)->s;
 	if ((t->count + 1) * 2 > t->cap)
 		session_grow(t);
-	sl = session_slot(t, key, len);
-	if (*sl == NULL) {
-		s = *sl = session_alloc(t);
+	sl = session_slot(t, h, key, len);
+	if (sl->s == NULL) {
+		s = sl->s = session_alloc(t);
+		sl->hash = h;
 		memcpy(s->id, key, len + 1);
 		s->cap = SESSION_INLINE;
 		t->count++;
 	}
-	return *sl;
+	return sl->s;
 }
 
 struct session *
 session_next(const struct session_table *t, size_t *i)
 {
 	while (*i < t->cap)
-		if (t->slot[(*i)++] != NULL)
-			return t->slot[*i - 1];
+		if (t->slot[(*i)++].s != NULL)
+			return t->slot[*i - 1].s;
 	return NULL;
 }
 

@@ -69,8 +69,16 @@ struct session_block {
 	struct session s[SESSION_BLOCK];
 };
 
+/* A slot keeps its id's hash: a probe past another id, and the rehash
+ * when the table grows, need not read that session (a cache miss each at
+ * a million sessions). */
+struct session_slot {
+	struct session *s; /* NULL: empty */
+	uint64_t hash;
+};
+
 struct session_table {
-	struct session **slot; /* open addressing by id; NULL: empty */
+	struct session_slot *slot; /* open addressing by id */
 	size_t count, cap;
 	struct session_block *blocks; /* newest first */
 	size_t used;                  /* sessions taken from blocks */
