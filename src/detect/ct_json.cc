@@ -5,6 +5,7 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#include <cstdint>
 #include <cstring>
 #include <string_view>
 #include <utility>
@@ -604,9 +605,11 @@ parse_doc(ctx &c, ondemand::parser &p, const char *buf, size_t len, size_t cap,
 	return object_doc(c, o, depth);
 }
 
-// JSON lines when the first non-blank line is a whole value by itself.
+// JSON lines when the first non-blank line is a whole value by itself;
+// *first is where that line ends (len without a newline), for parse_lines
+// not to look for it again: an S3 object is one line of a megabyte or more.
 bool
-looks_like_lines(const char *buf, size_t len)
+looks_like_lines(const char *buf, size_t len, size_t *first)
 {
 	size_t i = 0, e;
 	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' ||
@@ -617,19 +620,27 @@ looks_like_lines(const char *buf, size_t len)
 	const char *nl =
 	    static_cast<const char *>(std::memchr(buf + i, '\n', len - i));
 	e = nl != nullptr ? static_cast<size_t>(nl - buf) : len;
+	if (i == 0) // else blank lines come first: parse_lines sees them
+		*first = e;
 	while (e > i &&
 	       (buf[e - 1] == ' ' || buf[e - 1] == '\r' || buf[e - 1] == '\t'))
 		e--;
 	return e - i > 1 && (buf[e - 1] == '}' || buf[e - 1] == ']');
 }
 
+// Each line a document. known: where the first line ends, if already
+// found (len: it has no newline; SIZE_MAX: not looked for).
 int
-parse_lines(ctx &c, const char *buf, size_t len)
+parse_lines(ctx &c, const char *buf, size_t len, size_t known)
 {
 	size_t off = 0;
 	while (off < len) {
-		const char *nl = static_cast<const char *>(
-		    std::memchr(buf + off, '\n', len - off));
+		const char *nl;
+		if (off == 0 && known != SIZE_MAX)
+			nl = known < len ? buf + known : nullptr;
+		else
+			nl = static_cast<const char *>(
+			    std::memchr(buf + off, '\n', len - off));
 		size_t end =
 		    nl != nullptr ? static_cast<size_t>(nl - buf) : len;
 		size_t s = off;
@@ -680,8 +691,9 @@ ct_parse_as(const char *buf, size_t len, ct_event_cb *cb, ct_error_cb *errcb,
 	if (is_blank(buf, len))
 		return 0;
 	try {
-		if (lines || looks_like_lines(buf, len))
-			return parse_lines(*c, buf, len);
+		size_t first = SIZE_MAX;
+		if (lines || looks_like_lines(buf, len, &first))
+			return parse_lines(*c, buf, len, first);
 		return parse_doc(*c, c->outer, buf, len, len + CT_PADDING, 0);
 	} catch (...) {
 		return -1;
@@ -705,5 +717,6 @@ ct_parse_lines(const char *buf, size_t len, ct_event_cb *cb, ct_error_cb *errcb,
 extern "C" int
 ct_is_lines(const char *buf, size_t len)
 {
-	return looks_like_lines(buf, len) ? 1 : 0;
+	size_t first;
+	return looks_like_lines(buf, len, &first) ? 1 : 0;
 }
