@@ -7,6 +7,9 @@
 void *xmalloc(size_t);
 void *xcalloc(size_t, size_t);
 void *xreallocarray(void *, size_t, size_t);
+void xadvise_huge(void *, size_t);
+void *xcalloc_big(size_t);
+void xfree_big(void *, size_t);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
 int xasprintf(char **, const char *, ...) __attribute__((format(printf, 2, 3)));

@@ -1,6 +1,5 @@
 /* Reading CloudTrail inputs (see ct_input.h). */
 #include "config.h"
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <dirent.h>
 #include <errno.h>
@@ -16,28 +15,12 @@
 #include "detect/ct_json.h"
 #include "common/xmalloc.h"
 
-#define HUGE_ALIGN ((size_t)2 << 20) /* x86-64 and arm64 huge page */
-
 void
 ct_input_free(struct ct_blob *b)
 {
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
-}
-
-/* Large buffers in huge pages: a 1 GiB trail read into 4 KiB pages costs
- * more in page faults than the parser spends on it. */
-static void
-ct_input_huge(char *p, size_t len)
-{
-	uintptr_t a =
-	    ((uintptr_t)p + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1);
-
-	if (len >= 4 * HUGE_ALIGN && a < (uintptr_t)p + len)
-		madvise((void *)a,
-		        ((uintptr_t)p + len - a) & ~(uintptr_t)(HUGE_ALIGN - 1),
-		        MADV_HUGEPAGE);
 }
 
 /* Room for cap bytes and the padding; a buffer already large enough is
@@ -49,7 +32,7 @@ ct_input_room(struct ct_blob *b, size_t cap)
 		return;
 	b->data = xreallocarray(b->data, 1, cap + CT_PADDING);
 	b->cap = cap;
-	ct_input_huge(b->data, cap);
+	xadvise_huge(b->data, cap); /* a 1 GiB trail: 250k faults else */
 }
 
 /* Read all of fd; the buffer always keeps CT_PADDING spare zero bytes. */

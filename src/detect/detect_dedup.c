@@ -1,13 +1,11 @@
 /* Bounded duplicate-eventID set (see detect_dedup.h). */
 #include "config.h"
-#include <sys/mman.h>
-
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "detect/detect_dedup.h"
-#include "common/log.h"
+#include "common/xmalloc.h"
 
 /* An eventID (a UUID: 36 bytes) 8 bytes at a time; FNV-1a took a
  * multiply per byte. Deterministic: the same trail keeps the same
@@ -61,29 +59,15 @@ dedup_slot(struct dedup_pair *t, int g, uint64_t h)
 }
 
 #define DEDUP_BYTES (DEDUP_SLOTS * sizeof(struct dedup_pair))
-#define DEDUP_HUGE ((size_t)2 << 20)
 
 /* Ids land on random slots, so a run soon touches every page of the
  * 16 MiB table: 4,096 page faults of 4 KiB, and under this hypervisor a
- * fault costs tens of microseconds (0.1 s of sys time a run). On huge
- * pages when the kernel gives them (2 MiB aligned, MADV_HUGEPAGE): 8
- * faults. mmap zeroes it. */
+ * fault costs tens of microseconds (0.1 s of sys time a run). In huge
+ * pages (xcalloc_big): 8 faults. */
 static struct dedup_pair *
 dedup_alloc(void)
 {
-	char *p, *a;
-
-	p = mmap(NULL, DEDUP_BYTES + DEDUP_HUGE, PROT_READ | PROT_WRITE,
-	         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		fatal("duplicate eventID table");
-	a = (char *)(((uintptr_t)p + DEDUP_HUGE - 1) & ~(DEDUP_HUGE - 1));
-	if (a > p)
-		munmap(p, (size_t)(a - p));
-	if (p + DEDUP_HUGE > a)
-		munmap(a + DEDUP_BYTES, (size_t)(p + DEDUP_HUGE - a));
-	(void)madvise(a, DEDUP_BYTES, MADV_HUGEPAGE); /* a hint */
-	return (struct dedup_pair *)a;
+	return xcalloc_big(DEDUP_BYTES);
 }
 
 /* The table is allocated here, on first use: --help and --v1-report
@@ -140,6 +124,6 @@ void
 dedup_free(struct dedup *d)
 {
 	if (d->t != NULL)
-		munmap(d->t, DEDUP_BYTES);
+		xfree_big(d->t, DEDUP_BYTES);
 	dedup_init(d);
 }

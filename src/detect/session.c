@@ -37,7 +37,7 @@ session_grow(struct session_table *t)
 	size_t i, j, ocap = t->cap;
 
 	t->cap = ocap ? ocap * 2 : 64;
-	t->slot = xcalloc(t->cap, sizeof *t->slot);
+	t->slot = xcalloc_big(t->cap * sizeof *t->slot);
 	for (i = 0; i < ocap; i++) {
 		if (old[i].s == NULL)
 			continue;
@@ -46,21 +46,26 @@ session_grow(struct session_table *t)
 			j = (j + 1) & (t->cap - 1);
 		t->slot[j] = old[i];
 	}
-	free(old);
+	xfree_big(old, ocap * sizeof *old);
 }
 
 /* A zeroed session from the current block (a new block when full). */
 static struct session *
 session_alloc(struct session_table *t)
 {
-	struct session_block *b;
+	struct session_block *b = t->blocks;
+	size_t cap;
 
-	if (t->blocks == NULL || t->used % SESSION_BLOCK == 0) {
-		b = xcalloc(1, sizeof *b);
+	if (b == NULL || b->used == b->cap) {
+		cap = b == NULL ? SESSION_BLOCK : b->cap * 2;
+		if (cap > SESSION_BLOCK_MAX)
+			cap = SESSION_BLOCK_MAX;
+		b = xcalloc_big(sizeof *b + cap * sizeof b->s[0]);
+		b->cap = cap;
 		b->next = t->blocks;
 		t->blocks = b;
 	}
-	return &t->blocks->s[t->used++ % SESSION_BLOCK];
+	return &b->s[b->used++];
 }
 
 struct session *
@@ -271,8 +276,8 @@ session_table_free(struct session_table *t)
 	}
 	while ((b = t->blocks) != NULL) {
 		t->blocks = b->next;
-		free(b);
+		xfree_big(b, sizeof *b + b->cap * sizeof b->s[0]);
 	}
-	free(t->slot);
+	xfree_big(t->slot, t->cap * sizeof *t->slot);
 	memset(t, 0, sizeof *t);
 }

@@ -61,12 +61,16 @@ struct session {
 
 /* Sessions are carved from blocks, not malloc'd one by one (16 bytes of
  * chunk header each), and the index holds only pointers: the key is the
- * session's own id, not a second copy (issue 18: bytes per session). */
+ * session's own id, not a second copy (issue 18: bytes per session). A
+ * block holds twice the sessions of the one before, up to
+ * SESSION_BLOCK_MAX (7 MiB: large blocks go in huge pages). */
 #define SESSION_BLOCK 1024
+#define SESSION_BLOCK_MAX 65536
 
 struct session_block {
 	struct session_block *next;
-	struct session s[SESSION_BLOCK];
+	size_t cap, used;
+	struct session s[];
 };
 
 /* A slot keeps its id's hash: a probe past another id, and the rehash
@@ -81,7 +85,6 @@ struct session_table {
 	struct session_slot *slot; /* open addressing by id */
 	size_t count, cap;
 	struct session_block *blocks; /* newest first */
-	size_t used;                  /* sessions taken from blocks */
 };
 
 /* Find or (create) the entry for an id, case-insensitively. */

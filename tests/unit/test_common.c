@@ -1,5 +1,5 @@
 /* Unit tests for the shared building blocks: JSON escaping, addresses,
- * the checked INI reader and timestamps. */
+ * the checked INI reader, timestamps and large allocations. */
 #include "config.h"
 
 #include <stdint.h>
@@ -10,6 +10,7 @@
 #include "common/jsonw.h"
 #include "tap.h"
 #include "common/timefmt.h"
+#include "common/xmalloc.h"
 
 static void
 test_escape_one(const char *in, size_t len, const char *want, const char *what)
@@ -181,6 +182,32 @@ test_timefmt(void)
 	ok(timefmt_parse("2020-09-14", 10, &ms) == -1, "date only");
 }
 
+/* xcalloc_big: zeroed, writable to the last byte, and from 4 MiB on its
+ * own 2 MiB-aligned mapping (the whole huge pages are what it is for). */
+static void
+test_calloc_big(void)
+{
+	size_t sizes[] = {100, (size_t)4 << 20, ((size_t)7 << 20) + 123};
+	size_t i, j, nonzero;
+	unsigned char *p;
+
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		p = xcalloc_big(sizes[i]);
+		nonzero = 0;
+		for (j = 0; j < sizes[i]; j += 4093)
+			nonzero += p[j] != 0;
+		nonzero += p[sizes[i] - 1] != 0;
+		is_int(nonzero, 0, "calloc_big %zu: zeroed", sizes[i]);
+		p[0] = p[sizes[i] - 1] = 0xa5;
+		ok(p[0] == 0xa5 && p[sizes[i] - 1] == 0xa5,
+		    "calloc_big %zu: both ends writable", sizes[i]);
+		if (sizes[i] >= ((size_t)4 << 20))
+			is_int((uintptr_t)p % ((size_t)2 << 20), 0,
+			    "calloc_big %zu: 2 MiB aligned", sizes[i]);
+		xfree_big(p, sizes[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -188,5 +215,6 @@ main(void)
 	test_addr();
 	test_inifile();
 	test_timefmt();
+	test_calloc_big();
 	return tap_done();
 }
