@@ -66,6 +66,8 @@ xadvise_huge(void *p, size_t len)
 		              MADV_HUGEPAGE);
 }
 
+static size_t big_mapped;
+
 /* len zeroed bytes; from 4 MiB on, mapped on their own in huge pages (a
  * malloc'd chunk of that size may come from the heap, where the kernel
  * cannot fault it in whole huge pages). Freed with xfree_big(p, len). */
@@ -89,6 +91,7 @@ xcalloc_big(size_t len)
 	if (p + HUGE_ALIGN > a)
 		munmap(a + len, (size_t)(p + HUGE_ALIGN - a));
 	(void)madvise(a, len, MADV_HUGEPAGE); /* a hint */
+	big_mapped += len;
 	return a;
 }
 
@@ -99,8 +102,16 @@ xfree_big(void *p, size_t len)
 		return;
 	if (len < 2 * HUGE_ALIGN)
 		free(p);
-	else
+	else {
 		munmap(p, len);
+		big_mapped -= len;
+	}
+}
+
+size_t
+xcalloc_big_mapped(void)
+{
+	return big_mapped;
 }
 
 char *

@@ -10,6 +10,9 @@ void *xreallocarray(void *, size_t, size_t);
 void xadvise_huge(void *, size_t);
 void *xcalloc_big(size_t);
 void xfree_big(void *, size_t);
+/* Bytes xcalloc_big has mapped and not freed (malloc's statistics miss
+ * them). */
+size_t xcalloc_big_mapped(void);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
 int xasprintf(char **, const char *, ...) __attribute__((format(printf, 2, 3)));
