@@ -221,7 +221,7 @@ proxy_client_identified(struct pconn *c)
 		audit_caller_render(&c->caller, &c->peer);
 	proxy_client_disarm(c);
 	c->state = PCONN_READING;
-	proxy_client_watch(c);
+	proxy_client_first(c);
 }
 
 void

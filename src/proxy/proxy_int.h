@@ -84,6 +84,7 @@ struct pconn { /* one client connection */
 	int out_wait;        /* reading stopped until the output drains */
 	int in_full;         /* the input is at its bound: not read */
 	int parse_now;       /* rev activated to parse what is buffered */
+	int watched;         /* rev was added once (until then it is not) */
 	unsigned nreq;       /* requests started on it */
 	struct event *timer; /* the caller lookup, then a whole head */
 	size_t discarded;
@@ -116,6 +117,7 @@ void proxy_client_flush(struct pconn *);
 void proxy_client_io_init(struct pconn *, int fd);
 void proxy_client_io_free(struct pconn *);
 void proxy_client_watch(struct pconn *); /* read as the state wants */
+void proxy_client_first(struct pconn *); /* the first head, if it came */
 void proxy_client_parse(struct pconn *); /* the next buffered head */
 void proxy_client_parse_later(struct pconn *);
 void proxy_client_hold(struct pconn *);
