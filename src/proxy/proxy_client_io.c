@@ -1,12 +1,13 @@
 /* A client connection's bytes. Input is read with recv() into the
  * connection's own buffer, bounded (libevent's bufferevent asks the kernel
  * for the readable size, FIONREAD, before every read: a tenth of the
- * daemon's CPU under keep-alive load); the socket is watched for reading
- * in every state but identifying and closing, with the idle timeout only
- * while a head is awaited. Output goes through the bufferevent's output
- * buffer, written straight to the socket at the end of the event-loop turn
- * (proxy_turn.c), libevent asked to write only what the socket does not
- * take at once. */
+ * daemon's CPU under keep-alive load). The socket is watched for reading
+ * from the first wait for a head on (a first head that is there when the
+ * caller is known is read without it: proxy_client_first), in every state
+ * but identifying, with the idle timeout only while a head is awaited.
+ * Output goes through the bufferevent's output buffer, written straight
+ * to the socket at the end of the event-loop turn (proxy_turn.c), libevent
+ * asked to write only what the socket does not take at once. */
 #include "config.h"
 
 #include <sys/socket.h>
