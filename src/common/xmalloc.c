@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/xmalloc.h"
@@ -49,6 +50,13 @@ xreallocarray(void *old, size_t n, size_t size)
 
 #define HUGE_ALIGN ((size_t)2 << 20) /* x86-64 and arm64 huge page */
 
+/* The first huge-page boundary at or after p. */
+static uintptr_t
+huge_up(const void *p)
+{
+	return ((uintptr_t)p + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1);
+}
+
 /* Large memory not yet touched, in huge pages: the kernel then faults it
  * in 2 MiB at a time, not 4 KiB (a fault costs microseconds on a virtual
  * machine, and a hundred MiB of small pages is 25,000 of them). Only the
@@ -56,8 +64,7 @@ xreallocarray(void *old, size_t n, size_t size)
 void
 xadvise_huge(void *p, size_t len)
 {
-	uintptr_t a =
-	    ((uintptr_t)p + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1);
+	uintptr_t a = huge_up(p);
 
 	if (len >= 4 * HUGE_ALIGN && a < (uintptr_t)p + len)
 		(void)madvise((void *)a,
@@ -67,6 +74,18 @@ xadvise_huge(void *p, size_t len)
 }
 
 static size_t big_mapped;
+
+/* What xcalloc_big maps for len: whole pages (munmap takes no other
+ * start, so the trimmed tail must begin on one). */
+static size_t
+big_len(size_t len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (len > SIZE_MAX - HUGE_ALIGN - page)
+		fatalx("allocation overflow %zu", len);
+	return (len + page - 1) / page * page;
+}
 
 /* len zeroed bytes; from 4 MiB on, mapped on their own in huge pages (a
  * malloc'd chunk of that size may come from the heap, where the kernel
@@ -78,14 +97,12 @@ xcalloc_big(size_t len)
 
 	if (len < 2 * HUGE_ALIGN)
 		return xcalloc(1, len);
-	if (len > SIZE_MAX - HUGE_ALIGN)
-		fatalx("allocation overflow %zu", len);
+	len = big_len(len);
 	p = mmap(NULL, len + HUGE_ALIGN, PROT_READ | PROT_WRITE,
 	         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		fatalx("out of memory mapping %zu bytes", len);
-	a = (char *)(((uintptr_t)p + HUGE_ALIGN - 1) &
-	             ~(uintptr_t)(HUGE_ALIGN - 1));
+	a = (char *)huge_up(p);
 	if (a > p)
 		munmap(p, (size_t)(a - p));
 	if (p + HUGE_ALIGN > a)
@@ -103,6 +120,7 @@ xfree_big(void *p, size_t len)
 	if (len < 2 * HUGE_ALIGN)
 		free(p);
 	else {
+		len = big_len(len);
 		munmap(p, len);
 		big_mapped -= len;
 	}

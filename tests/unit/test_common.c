@@ -2,7 +2,10 @@
  * the checked INI reader, timestamps and large allocations. */
 #include "config.h"
 
+#include <sys/mman.h>
+
 #include <stdint.h>
+#include <unistd.h>
 
 #include "common/addr.h"
 #include "common/buf.h"
@@ -182,12 +185,24 @@ test_timefmt(void)
 	ok(timefmt_parse("2020-09-14", 10, &ms) == -1, "date only");
 }
 
+/* Whether the page at p is mapped (mincore fails with ENOMEM if not). */
+static int
+test_mapped(uintptr_t p)
+{
+	unsigned char v;
+
+	return mincore((void *)p, 1, &v) == 0;
+}
+
 /* xcalloc_big: zeroed, writable to the last byte, and from 4 MiB on its
- * own 2 MiB-aligned mapping (the whole huge pages are what it is for). */
+ * own 2 MiB-aligned mapping (the whole huge pages are what it is for),
+ * with nothing of the mapping's slack left mapped after its last page,
+ * and nothing left of it once freed. */
 static void
 test_calloc_big(void)
 {
 	size_t sizes[] = {100, (size_t)4 << 20, ((size_t)7 << 20) + 123};
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), end;
 	size_t i, j, nonzero;
 	unsigned char *p;
 
@@ -201,10 +216,18 @@ test_calloc_big(void)
 		p[0] = p[sizes[i] - 1] = 0xa5;
 		ok(p[0] == 0xa5 && p[sizes[i] - 1] == 0xa5,
 		    "calloc_big %zu: both ends writable", sizes[i]);
-		if (sizes[i] >= ((size_t)4 << 20))
-			is_int((uintptr_t)p % ((size_t)2 << 20), 0,
-			    "calloc_big %zu: 2 MiB aligned", sizes[i]);
+		if (sizes[i] < ((size_t)4 << 20)) {
+			xfree_big(p, sizes[i]);
+			continue;
+		}
+		is_int((uintptr_t)p % ((size_t)2 << 20), 0,
+		    "calloc_big %zu: 2 MiB aligned", sizes[i]);
+		end = ((uintptr_t)p + sizes[i] + page - 1) & ~(page - 1);
+		ok(!test_mapped(end),
+		    "calloc_big %zu: the slack after it unmapped", sizes[i]);
 		xfree_big(p, sizes[i]);
+		ok(!test_mapped((uintptr_t)p) && !test_mapped(end - page),
+		    "calloc_big %zu: unmapped once freed", sizes[i]);
 	}
 }
 
